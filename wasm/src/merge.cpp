@@ -1,0 +1,158 @@
+#include "edgereplay/merge.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "edgereplay/json_scan.hpp"
+
+namespace edgereplay {
+namespace {
+
+// Reads `"name":<digits>` at p; advances p past it.
+bool read_number(const char*& p, const char* end, const char* name, size_t name_len,
+                 int64_t* value) {
+  if (static_cast<size_t>(end - p) < name_len || std::memcmp(p, name, name_len) != 0) return false;
+  p += name_len;
+  bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  const char* digits = p;
+  int64_t v = 0;
+  while (p < end && *p >= '0' && *p <= '9' && p - digits < 18) v = v * 10 + (*p++ - '0');
+  if (p == digits || (p < end && *p >= '0' && *p <= '9')) return false;
+  *value = negative ? -v : v;
+  return true;
+}
+
+// Lines written by ingest start `{"ts":T,"seq":S,"i":I,` — read that without a
+// general parse. Anything else goes through the full event-line parser.
+bool read_key(std::string_view line, EventKey* key) {
+  const char* p = line.data();
+  const char* end = p + line.size();
+  if (read_number(p, end, "{\"ts\":", 6, &key->ts) &&
+      read_number(p, end, ",\"seq\":", 7, &key->seq) &&
+      read_number(p, end, ",\"i\":", 5, &key->i) && p < end && (*p == ',' || *p == '}'))
+    return true;
+  EventFacts facts;
+  if (!parse_event_line(line, &facts)) return false;
+  *key = facts.key;
+  return true;
+}
+
+bool complete_object(std::string_view line) {
+  json::Scanner s(line.data(), line.data() + line.size());
+  std::string_view raw;
+  json::Kind kind;
+  return s.scan_value(&raw, &kind) && kind == json::Kind::object && s.at_end();
+}
+
+}  // namespace
+
+void Merger::collect(std::string_view chunk, MergeStats* stats) {
+  Run run{static_cast<uint32_t>(entries_.size()), 0};
+  const char* p = chunk.data();
+  const char* end = p + chunk.size();
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    bool terminated = nl != nullptr;
+    const char* stop = terminated ? nl : end;
+    std::string_view line(p, static_cast<size_t>(stop - p));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    p = terminated ? nl + 1 : end;
+    if (line.empty()) continue;
+    EventKey key;
+    // A line without its newline may have been cut mid-write: keep it only
+    // when it is a whole object.
+    if (!terminated && !complete_object(line)) {
+      ++stats->truncated;
+      continue;
+    }
+    if (!read_key(line, &key)) {
+      ++stats->skipped;
+      continue;
+    }
+    entries_.push_back(Entry{key, line.data(), static_cast<uint32_t>(line.size())});
+  }
+  run.end = static_cast<uint32_t>(entries_.size());
+  if (run.end > run.begin) runs_.push_back(run);
+}
+
+namespace {
+
+bool entry_less(const EventKey& ka, std::string_view a, const EventKey& kb, std::string_view b) {
+  if (ka < kb) return true;
+  if (kb < ka) return false;
+  return a < b;  // bytes break ties, so exact repeats end up side by side
+}
+
+}  // namespace
+
+void Merger::merge(const std::string_view* chunks, size_t count, std::string* out,
+                   MergeStats* stats) {
+  MergeStats local;
+  if (!stats) stats = &local;
+  entries_.clear();
+  runs_.clear();
+  size_t total = 0;
+  for (size_t c = 0; c < count; ++c) {
+    collect(chunks[c], stats);
+    total += chunks[c].size();
+  }
+  auto less = [](const Entry& a, const Entry& b) {
+    return entry_less(a.key, std::string_view(a.line, a.length), b.key,
+                      std::string_view(b.line, b.length));
+  };
+  // Each chunk becomes a sorted run (usually it already is).
+  for (const Run& r : runs_) {
+    auto first = entries_.begin() + r.begin, last = entries_.begin() + r.end;
+    if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
+  }
+  out->reserve(out->size() + total + 1);
+  const Entry* previous = nullptr;
+  auto write = [&](const Entry& e) {
+    if (previous && previous->key == e.key && previous->length == e.length &&
+        std::memcmp(previous->line, e.line, e.length) == 0) {
+      ++stats->duplicates;
+      return;
+    }
+    out->append(e.line, e.length);
+    out->push_back('\n');
+    ++stats->lines;
+    previous = &e;
+  };
+
+  // Fast path: runs that follow each other (chunks listed in seq order)
+  // need no heap at all.
+  bool ordered = true;
+  for (size_t r = 1; r < runs_.size() && ordered; ++r)
+    ordered = !less(entries_[runs_[r].begin], entries_[runs_[r - 1].end - 1]);
+  if (ordered) {
+    for (const Entry& e : entries_) write(e);
+    return;
+  }
+
+  // k-way merge: a min-heap of run cursors keyed by each run's next entry.
+  heap_ = runs_;
+  auto heap_greater = [&](const Run& a, const Run& b) {
+    return less(entries_[b.begin], entries_[a.begin]);
+  };
+  std::make_heap(heap_.begin(), heap_.end(), heap_greater);
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), heap_greater);
+    Run& top = heap_.back();
+    write(entries_[top.begin]);
+    if (++top.begin == top.end) {
+      heap_.pop_back();
+    } else {
+      std::push_heap(heap_.begin(), heap_.end(), heap_greater);
+    }
+  }
+}
+
+std::string merge_replay(const std::vector<std::string_view>& chunks, MergeStats* stats) {
+  Merger merger;
+  std::string out;
+  merger.merge(chunks.data(), chunks.size(), &out, stats);
+  return out;
+}
+
+}  // namespace edgereplay
