@@ -1,6 +1,6 @@
 # wasm32-wasi with clang: a real wasi-sdk when WASI_SDK_PATH is set, otherwise
 # Debian's clang-14 with the wasi-libc and libc++ wasm32 packages (sysroot /usr).
-set(CMAKE_SYSTEM_NAME WASI)
+set(CMAKE_SYSTEM_NAME Generic)  # CMake has no WASI platform module; Generic is enough for a reactor
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
 if(DEFINED ENV{WASI_SDK_PATH})
   set(CMAKE_CXX_COMPILER $ENV{WASI_SDK_PATH}/bin/clang++)

@@ -1,0 +1,67 @@
+// Runs every test suite in turn, streams its output, and ends with one line
+// `N passed, N failed` summing test cases across suites. A suite that cannot
+// even build counts as one failure. Pass suite names to run only those.
+import { spawn } from 'node:child_process';
+
+const catch2 = (text) => {
+  const all = text.match(/All tests passed \((\d+) assertions? in (\d+) test cases?\)/);
+  if (all) return { passed: Number(all[2]), failed: 0 };
+  const some = text.match(/test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/);
+  if (some) return { passed: Number(some[2]), failed: Number(some[3]) };
+  const onlyFailed = text.match(/test cases:\s*(\d+)\s*\|\s*(\d+) failed/);
+  if (onlyFailed) return { passed: 0, failed: Number(onlyFailed[2]) };
+  return null;
+};
+const nodeTest = (text) => {
+  const pass = [...text.matchAll(/^# pass (\d+)$/gm)].pop();
+  const fail = [...text.matchAll(/^# fail (\d+)$/gm)].pop();
+  if (!pass || !fail) return null;
+  return { passed: Number(pass[1]), failed: Number(fail[1]) };
+};
+
+const nodeTests = (...files) => ['node', ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]];
+
+export const SUITES = [
+  { name: 'core:native', parse: catch2, steps: [['cmake', ['--preset', 'native']], ['cmake', ['--build', '--preset', 'native']], ['build/native/core_tests', []]] },
+  { name: 'core:sanitize', parse: catch2, steps: [['cmake', ['--preset', 'sanitize']], ['cmake', ['--build', '--preset', 'sanitize']], ['build/sanitize/core_tests', []]] },
+  {
+    name: 'core:wasm32',
+    parse: catch2,
+    steps: [['cmake', ['--preset', 'emscripten']], ['cmake', ['--build', '--preset', 'emscripten']], ['node', ['--no-experimental-fetch', 'build/emscripten/core_tests.js']]],
+  },
+  { name: 'core:abi', parse: nodeTest, steps: [nodeTests('tests/core/abi.test.ts')] },
+];
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    child.stdout.on('data', (d) => { output += d; process.stdout.write(d); });
+    child.stderr.on('data', (d) => { output += d; process.stderr.write(d); });
+    child.on('error', (err) => resolve({ code: 127, output: output + String(err) }));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const only = process.argv.slice(2);
+const results = [];
+for (const suite of SUITES.filter((s) => !only.length || only.includes(s.name))) {
+  console.log(`\n=== ${suite.name} ===`);
+  let counts = null;
+  let ok = true;
+  for (const [cmd, args] of suite.steps) {
+    const { code, output } = await run(cmd, args);
+    counts = suite.parse(output) ?? counts;
+    if (code !== 0) { ok = false; break; }
+  }
+  if (!counts) counts = { passed: 0, failed: 1 };
+  if (!ok && counts.failed === 0) counts = { ...counts, failed: 1 };
+  results.push({ name: suite.name, ...counts });
+}
+
+console.log('\n=== summary ===');
+for (const r of results) console.log(`${r.name.padEnd(16)} ${r.passed} passed, ${r.failed} failed`);
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

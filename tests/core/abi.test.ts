@@ -1,0 +1,155 @@
+// Calls every export of core.wasm through js-shim/src/core.ts, in Node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { coreModule, loadCore } from './load-core.ts';
+
+const START = '2026-11-22T23:59:50.123Z';
+const START_MS = Date.parse(START);
+const NOW = START_MS + 60_000;
+const SID = 'sess_ABCdef-123';
+
+function batch(fields: Record<string, unknown>): string {
+  return JSON.stringify({ session_id: SID, session_started_at: START, token: 't', seq: 3, ...fields });
+}
+
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+test('the module imports only WASI functions and exports exactly wasm/abi/exports.txt', () => {
+  const module = coreModule();
+  const imports = WebAssembly.Module.imports(module);
+  for (const imp of imports) assert.equal(imp.module, 'wasi_snapshot_preview1', `unexpected import ${imp.module}.${imp.name}`);
+  const listed = readFileSync(fileURLToPath(new URL('../../wasm/abi/exports.txt', import.meta.url)), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .sort();
+  const exported = WebAssembly.Module.exports(module).map((e) => e.name).sort();
+  assert.deepEqual(exported, listed);
+});
+
+test('a valid batch becomes NDJSON under the start date prefix with its delta', () => {
+  const core = loadCore();
+  const events = [
+    // 20 s after a start at 23:59:50Z: the page view falls on the next UTC day.
+    { type: 'page_view', ts: START_MS + 20_000, url: 'https://example.com/pricing?x=1' },
+    { type: 'click', ts: START_MS + 2000, x: 1, y: 2, selector: 'button#buy' },
+    { type: 'scroll', ts: START_MS + 3000, scroll_percent: 140 },
+    { type: 'nonsense', ts: START_MS + 4000 },
+  ];
+  const r = core.ingestBatch(batch({ events }), NOW);
+  assert.ok(r.ok);
+  assert.equal(r.meta.r2_key, `sessions/2026/11/22/${SID}/events/0000000003.ndjson`);
+  assert.equal(r.meta.accepted, 3);
+  assert.equal(r.meta.rejected, 1);
+  assert.deepEqual(r.meta.reasons, { unknown_type: 1 });
+  assert.equal(r.meta.session_started_at, START);
+  assert.equal(r.meta.delta.page_views, 1);
+  assert.equal(r.meta.delta.clicks, 1);
+  assert.equal(r.meta.delta.max_scroll_percent, 100);
+  assert.equal(r.meta.delta.entry_page, '/pricing');
+  // The chunk stays under the start date; the page rollup counts the view's own day.
+  assert.deepEqual(r.meta.delta.pages, [{ day: '2026-11-23', path: '/pricing', views: 1 }]);
+  const lines = decode(r.ndjson).trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 3);
+  assert.deepEqual(
+    lines.map((l) => [l.ts, l.seq, l.i, l.session_id, l.type]),
+    [
+      [START_MS + 20_000, 3, 0, SID, 'page_view'],
+      [START_MS + 2000, 3, 1, SID, 'click'],
+      [START_MS + 3000, 3, 2, SID, 'scroll'],
+    ],
+  );
+});
+
+test('a refused batch reports its code, message and HTTP status', () => {
+  const core = loadCore();
+  const bad = core.ingestBatch(batch({ session_id: '../../etc', events: [{ type: 'page_view', ts: START_MS, url: '/' }] }), NOW);
+  assert.equal(bad.ok, false);
+  if (bad.ok) return;
+  assert.equal(bad.code, 'bad_session_id');
+  assert.equal(bad.status, 400);
+  assert.match(bad.message, /session_id/);
+
+  core.setLimits({ maxBatchBytes: 64 });
+  const big = core.ingestBatch(batch({ events: [{ type: 'page_view', ts: START_MS, url: '/'.repeat(100) }] }), NOW);
+  assert.equal(big.ok, false);
+  if (!big.ok) assert.equal(big.status, 413);
+});
+
+test('session/end may carry an empty final batch and an ended_at', () => {
+  const core = loadCore();
+  const r = core.ingestBatch(batch({ events: [], ended_at: NOW }), NOW, { minEvents: 0 });
+  assert.ok(r.ok);
+  assert.equal(r.meta.ended_at_ms, NOW);
+  assert.equal(r.ndjson.length, 0);
+  assert.equal(core.ingestBatch(batch({ events: [] }), NOW).ok, false);
+});
+
+test('keys derive from the UTC date of the session start', () => {
+  const core = loadCore();
+  const k = core.deriveR2Key(SID, '2026-11-23T01:30:00+02:00', 12);
+  assert.ok(k.ok);
+  assert.equal(k.key, `sessions/2026/11/22/${SID}/events/0000000012.ndjson`);
+  const p = core.sessionPrefix(SID, START);
+  assert.ok(p.ok && k.key.startsWith(p.key));
+  const c = core.compactedKey(SID, START);
+  assert.ok(c.ok);
+  assert.equal(c.key, `sessions/2026/11/22/${SID}/compacted.ndjson`);
+  const bad = core.deriveR2Key('a/b/../c', START, 1);
+  assert.ok(!bad.ok && bad.code === 'bad_session_id');
+  const leap = core.deriveR2Key(SID, '2025-02-29T00:00:00Z', 1);
+  assert.ok(!leap.ok && leap.code === 'bad_session_started_at');
+});
+
+test('replay merges chunks in any order and drops exact repeats', () => {
+  const core = loadCore();
+  const make = (seq: number, ts: number[]) => {
+    const r = core.ingestBatch(
+      batch({ seq, events: ts.map((t) => ({ type: 'custom', name: 'n', ts: START_MS + t })) }),
+      NOW,
+    );
+    assert.ok(r.ok);
+    return r.ndjson;
+  };
+  const a = make(0, [10, 30]);
+  const b = make(1, [20, 40]);
+  const merged = core.mergeReplay([b, a, b]);
+  assert.ok(merged.ok);
+  assert.deepEqual(merged.stats, { lines: 4, duplicates: 2, skipped: 0, truncated: 0 });
+  const ts = decode(merged.ndjson).trimEnd().split('\n').map((l) => JSON.parse(l).ts - START_MS);
+  assert.deepEqual(ts, [10, 20, 30, 40]);
+
+  const cut = core.mergeReplay([a, b.subarray(0, b.length - 5)]);
+  assert.ok(cut.ok);
+  assert.equal(cut.stats.truncated, 1);
+  assert.equal(cut.stats.lines, 3);
+});
+
+test('a recount from R2 bytes equals the merged deltas of the batches', () => {
+  const core = loadCore();
+  const r1 = core.ingestBatch(batch({ seq: 0, events: [{ type: 'page_view', ts: START_MS + 5, url: '/a' }] }), NOW);
+  const r2 = core.ingestBatch(batch({ seq: 1, events: [{ type: 'page_view', ts: START_MS + 9, url: '/b' }, { type: 'scroll', ts: START_MS + 10, scroll_percent: 55.5 }] }), NOW);
+  assert.ok(r1.ok && r2.ok);
+  const merged = core.mergeDelta(r1.meta.delta, r2.meta.delta);
+  assert.ok(merged.ok);
+  const joined = new Uint8Array([...r1.ndjson, ...r2.ndjson]);
+  const recount = core.aggregateDelta(joined);
+  assert.deepEqual(recount, merged.delta);
+  assert.equal(recount.entry_page, '/a');
+  assert.equal(recount.exit_page, '/b');
+  assert.equal(recount.max_scroll_percent, 55.5);
+  const bad = core.mergeDelta({ nope: 1 } as never, r1.meta.delta);
+  assert.ok(!bad.ok && bad.code === 'bad_delta');
+});
+
+test('memory does not grow across thousands of calls', () => {
+  const core = loadCore();
+  const body = batch({ events: Array.from({ length: 200 }, (_, i) => ({ type: 'click', ts: START_MS + i, x: i, y: i, selector: 'a' })) });
+  core.ingestBatch(body, NOW);
+  const internals = core as unknown as { exports: { memory: WebAssembly.Memory } };
+  const before = internals.exports.memory.buffer.byteLength;
+  for (let k = 0; k < 2000; k++) assert.ok(core.ingestBatch(body, NOW).ok);
+  assert.equal(internals.exports.memory.buffer.byteLength, before);
+});
