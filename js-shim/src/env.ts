@@ -1,0 +1,30 @@
+// The Worker's environment: bindings and vars come from `wrangler types`
+// (../worker-configuration.d.ts, checked in); secrets are added here because
+// they live outside wrangler.toml.
+export interface Secrets {
+  /** Signs session tokens (HMAC-SHA256). `wrangler secret put TOKEN_SECRET`. */
+  TOKEN_SECRET: string;
+  /** Protects POST /api/deployments. */
+  DEPLOY_TOKEN?: string;
+  /** Version facts embedded by `npm run deploy`. */
+  VERSION?: string;
+  COMMIT_SHA?: string;
+  BUILD_TIME?: string;
+}
+
+/**
+ * Bindings may be missing in a degraded deployment: without DB the Worker
+ * reads Postgres directly; without HYPERDRIVE it is down.
+ */
+export type AppEnv = Omit<Env, 'DB' | 'HYPERDRIVE'> &
+  Secrets & {
+    DB?: D1Database;
+    HYPERDRIVE?: Hyperdrive;
+  };
+
+export interface AppVariables {
+  /** Set by the auth middleware on read routes. */
+  principal?: { kind: 'token'; tokenId: string; siteId: string | null };
+}
+
+export type AppBindings = { Bindings: AppEnv; Variables: AppVariables };

@@ -1,0 +1,30 @@
+// The Worker. Every URL the product answers is mounted here.
+import { Hono } from 'hono';
+import type { AppBindings, AppEnv } from './env';
+import { ApiError, errorBody, renderError } from './errors';
+import { closeDb } from './lib/db';
+import analytics from './routes/analytics';
+import ops from './routes/ops';
+import replay from './routes/replay';
+import sessions from './routes/sessions';
+import track from './routes/track';
+import { runScheduled } from './services/background';
+
+const app = new Hono<AppBindings>();
+
+app.use('*', closeDb);
+app.route('/track', track);
+app.route('/analytics', analytics);
+app.route('/api/sessions', sessions);
+app.route('/replay', replay);
+app.route('/', ops);
+
+app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+app.onError(renderError);
+
+async function scheduled(controller: ScheduledController, env: AppEnv, ctx: ExecutionContext) {
+  ctx.waitUntil(runScheduled(env, controller.cron).then((done) => console.log('cron', controller.cron, done)));
+}
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<AppEnv>;
+export { ApiError };

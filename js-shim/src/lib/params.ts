@@ -1,0 +1,58 @@
+// Query-string parsing for read routes: site, date range and filters.
+import type { Context } from 'hono';
+import type { AppBindings } from '../env';
+import { ApiError } from '../errors';
+import { decodeCursor, SESSION_SORTS, type Filters, type ListQuery, type RangeQuery, type SessionSort } from '../storage/query';
+import { assertSiteAccess } from './auth';
+import { SITE_ID } from './token';
+
+const DAY_MS = 86_400_000;
+const MAX_RANGE_DAYS = 400;
+
+function parseTime(value: string, name: string, endOfDay: boolean): Date {
+  // A bare date means the whole day: from its start, or to the next day's start.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const d = new Date(`${value}T00:00:00.000Z`);
+    if (!Number.isNaN(d.getTime())) return endOfDay ? new Date(d.getTime() + DAY_MS) : d;
+  } else {
+    const d = new Date(value);
+    if (!Number.isNaN(d.getTime()) && /^\d{4}-\d{2}-\d{2}T/.test(value)) return d;
+  }
+  throw new ApiError(400, 'bad_request', `${name} must be YYYY-MM-DD or an ISO 8601 time.`);
+}
+
+export function rangeQuery(c: Context<AppBindings>): RangeQuery {
+  const siteId = c.req.query('site_id');
+  if (!siteId || !SITE_ID.test(siteId)) throw new ApiError(400, 'bad_request', 'site_id is required.');
+  assertSiteAccess(c, siteId);
+  const toText = c.req.query('to');
+  const fromText = c.req.query('from');
+  const to = toText ? parseTime(toText, 'to', true) : new Date(Date.now() + 1000);
+  const from = fromText ? parseTime(fromText, 'from', false) : new Date(to.getTime() - 7 * DAY_MS);
+  if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to.');
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new ApiError(400, 'bad_request', `A range spans at most ${MAX_RANGE_DAYS} days.`);
+  const filters: Filters = {};
+  for (const name of ['page', 'country', 'device', 'browser', 'os', 'source'] as const) {
+    const v = c.req.query(name);
+    if (v) filters[name] = v.slice(0, 512);
+  }
+  return { siteId, from, to, filters };
+}
+
+export function limitParam(c: Context<AppBindings>, fallback: number, max: number): number {
+  const raw = c.req.query('limit');
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError(400, 'bad_request', `limit must be 1..${max}.`);
+  return n;
+}
+
+export function listQuery(c: Context<AppBindings>): ListQuery {
+  const range = rangeQuery(c);
+  const sort = (c.req.query('sort') ?? 'started_at') as SessionSort;
+  if (!SESSION_SORTS.includes(sort)) throw new ApiError(400, 'bad_request', `sort must be one of ${SESSION_SORTS.join(', ')}.`);
+  const cursor = c.req.query('cursor');
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  if (cursor && !after) throw new ApiError(400, 'bad_request', 'cursor is not valid.');
+  return { ...range, sort, limit: limitParam(c, 50, 200), after };
+}

@@ -1,0 +1,56 @@
+// Operations: GET /health and GET /api/version.
+import { Hono } from 'hono';
+import type { AppBindings, AppEnv } from '../env';
+import { pingCache } from '../storage/d1-cache-sync';
+import { connect, ping } from '../storage/pg';
+import { ABI_VERSION } from '../core';
+
+type Check = { status: 'ok' | 'missing' | 'failing'; latency_ms?: number; error?: string };
+
+const HEALTH_TIMEOUT_MS = 3000;
+
+async function timed(fn: () => Promise<unknown>): Promise<Check> {
+  const start = Date.now();
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), HEALTH_TIMEOUT_MS))]);
+    return { status: 'ok', latency_ms: Date.now() - start };
+  } catch (err) {
+    // The error class only: a message could carry a connection string.
+    return { status: 'failing', latency_ms: Date.now() - start, error: (err as Error)?.name ?? 'Error' };
+  }
+}
+
+export async function healthOf(env: AppEnv) {
+  const postgres: Check = env.HYPERDRIVE
+    ? await timed(async () => {
+        const sql = connect(env.HYPERDRIVE!.connectionString);
+        try {
+          await ping(sql);
+        } finally {
+          await sql.end({ timeout: 1 }).catch(() => undefined);
+        }
+      })
+    : { status: 'missing' };
+  const d1: Check = env.DB ? await timed(() => pingCache(env)) : { status: 'missing' };
+  const r2: Check = env.EVENTS ? await timed(() => env.EVENTS.head('health/probe')) : { status: 'missing' };
+  const status = postgres.status !== 'ok' ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
+  return { status, checks: { postgres, d1, r2 } } as const;
+}
+
+const ops = new Hono<AppBindings>();
+
+ops.get('/health', async (c) => {
+  const health = await healthOf(c.env);
+  return c.json(health, health.status === 'down' ? 503 : 200, { 'Cache-Control': 'no-store' });
+});
+
+ops.get('/api/version', (c) =>
+  c.json({
+    version: c.env.VERSION ?? 'dev',
+    commit: c.env.COMMIT_SHA ?? null,
+    build_time: c.env.BUILD_TIME ?? null,
+    core_abi: ABI_VERSION,
+  }),
+);
+
+export default ops;

@@ -1,0 +1,188 @@
+// POST /track/*: the public ingest API (ARCHITECTURE.md §4). A batch costs no
+// database read: the session token proves site and session, the core derives
+// the R2 key, R2 must hold the chunk before any 2xx, then one Postgres
+// statement applies the aggregate delta.
+import { Hono, type Context } from 'hono';
+import type { AppBindings } from '../env';
+import { ApiError } from '../errors';
+import { readBody, readJson } from '../lib/body';
+import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
+import { db, isConnectionError } from '../lib/db';
+import { dailyVisitorId, randomId, signSessionToken, SITE_ID, verifySessionToken } from '../lib/token';
+import { compactInBackground } from '../services/background';
+import { originAllowed, siteForIngest, siteForStart } from '../services/sites';
+import { syncSessions } from '../storage/d1-cache-sync';
+import { applyBatch, insertSession } from '../storage/pg';
+import { markPending, putChunk } from '../storage/r2';
+import { getCore } from '../wasm';
+
+const START_BODY_LIMIT = 16 * 1024;
+export const MAX_BATCH = 200;
+
+const track = new Hono<AppBindings>();
+
+// CORS: the tracker sends text/plain JSON, which needs no preflight; other
+// clients get one. The Origin itself is checked against the site per request.
+track.use('*', async (c, next) => {
+  const origin = c.req.header('origin');
+  if (c.req.method === 'OPTIONS') {
+    return new Response(null, {
+      status: 204,
+      headers: {
+        'Access-Control-Allow-Origin': origin ?? '*',
+        'Access-Control-Allow-Methods': 'POST, OPTIONS',
+        'Access-Control-Allow-Headers': 'Content-Type',
+        'Access-Control-Max-Age': '86400',
+        Vary: 'Origin',
+      },
+    });
+  }
+  await next();
+  if (origin) {
+    c.res.headers.set('Access-Control-Allow-Origin', origin);
+    c.res.headers.append('Vary', 'Origin');
+  }
+});
+
+interface StartBody {
+  site_id?: unknown;
+  url?: unknown;
+  referrer?: unknown;
+  screen?: unknown;
+  language?: unknown;
+  timezone?: unknown;
+  utm?: unknown;
+}
+
+const text = (v: unknown, max: number): string | null => (typeof v === 'string' && v ? v.slice(0, max) : null);
+
+function parseUrl(v: unknown): URL | null {
+  if (typeof v !== 'string') return null;
+  try {
+    return new URL(v);
+  } catch {
+    return null;
+  }
+}
+
+track.post('/session/start', async (c) => {
+  const body = await readJson<StartBody>(c.req.raw, START_BODY_LIMIT);
+  if (typeof body.site_id !== 'string' || !SITE_ID.test(body.site_id)) {
+    throw new ApiError(400, 'bad_request', 'site_id must match [A-Za-z0-9_-]{1,64}.');
+  }
+  const siteId = body.site_id;
+  const site = await siteForStart(c.env, () => db(c), siteId, c.executionCtx).catch((err) => {
+    if (isConnectionError(err)) throw new ApiError(503, 'database_unavailable', 'The database is unreachable.', { 'Retry-After': '5' });
+    throw err;
+  });
+  if (!site) throw new ApiError(404, 'unknown_site', `No site ${siteId}.`);
+  const origin = c.req.header('origin');
+  if (!originAllowed(site, origin)) throw new ApiError(403, 'origin_not_allowed', `Origin ${origin} may not track site ${siteId}.`);
+
+  const now = Date.now();
+  const sessionId = randomId();
+  const startedAt = new Date(now).toISOString();
+  const url = parseUrl(body.url);
+  const referrer = text(body.referrer, 1024);
+  const client = describeClient(c.req.raw);
+  const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for') ?? '';
+  const visitorId = await dailyVisitorId(c.env.TOKEN_SECRET, siteId, startedAt.slice(0, 10), ip, c.req.header('user-agent') ?? '');
+
+  let row;
+  try {
+    row = await insertSession(db(c), {
+      id: sessionId,
+      siteId,
+      startedAtMs: now,
+      visitorId,
+      entryPage: pathOf(url),
+      referrer,
+      referrerDomain: referrerDomain(referrer, url?.hostname ?? null),
+      utm: utmTags(url, body.utm),
+      ...client,
+      screen: text(body.screen, 32),
+      language: text(body.language, 35),
+      timezone: text(body.timezone, 64),
+    });
+  } catch (err) {
+    if (isConnectionError(err)) throw new ApiError(503, 'database_unavailable', 'The database is unreachable.', { 'Retry-After': '5' });
+    throw err;
+  }
+  c.executionCtx.waitUntil(syncSessions(c.env, [row]));
+
+  const token = await signSessionToken(c.env.TOKEN_SECRET, siteId, sessionId, startedAt);
+  const replay = site.replay_enabled && Math.random() < site.replay_sample_rate;
+  return c.json({
+    session_id: sessionId,
+    session_started_at: startedAt,
+    token,
+    batch_interval_ms: Number(c.env.BATCH_INTERVAL_MS ?? 20000),
+    max_batch: MAX_BATCH,
+    replay,
+  });
+});
+
+type BatchKind = 'batch' | 'event' | 'end';
+
+async function ingest(c: Context<AppBindings>, kind: BatchKind) {
+  const core = getCore();
+  const bytes = await readBody(c.req.raw, core.getLimits().maxBatchBytes);
+  const now = Date.now();
+  const result = core.ingestBatch(bytes, now, { minEvents: kind === 'end' ? 0 : 1 });
+  if (!result.ok) throw new ApiError(result.status as 400, result.code, result.message);
+  const { meta, ndjson } = result;
+
+  const siteId = await verifySessionToken(c.env.TOKEN_SECRET, meta.token, meta.session_id, meta.session_started_at);
+  if (!siteId || (meta.site_id && meta.site_id !== siteId)) {
+    throw new ApiError(403, 'bad_token', 'The session token does not match this session.');
+  }
+  // The token proves the session started from an allowed origin; a cached
+  // site config (never Postgres) also catches an origin removed since.
+  const origin = c.req.header('origin');
+  const site = await siteForIngest(c.env, siteId, now);
+  if (site === null) throw new ApiError(404, 'unknown_site', `No site ${siteId}.`);
+  if (site && !originAllowed(site, origin)) throw new ApiError(403, 'origin_not_allowed', `Origin ${origin} may not track site ${siteId}.`);
+
+  if (meta.accepted > 0) {
+    try {
+      await putChunk(c.env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
+    } catch (err) {
+      console.error('r2 put failed', err);
+      throw new ApiError(503, 'storage_unavailable', 'The batch could not be stored; retry it.', { 'Retry-After': '5' });
+    }
+  }
+
+  let deferred = false;
+  let duplicate = false;
+  if (meta.accepted > 0 || kind === 'end') {
+    try {
+      const row = await applyBatch(db(c), {
+        siteId,
+        sessionId: meta.session_id,
+        startedAtMs: meta.started_at_ms,
+        seq: meta.seq,
+        delta: meta.delta,
+        bytes: ndjson.length,
+        endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
+      });
+      if (row) c.executionCtx.waitUntil(syncSessions(c.env, [row]));
+      else duplicate = true;
+    } catch (err) {
+      // The events are safe in R2; the aggregates wait for reconcile.
+      console.error('aggregate apply deferred', err);
+      deferred = true;
+      const prefix = meta.r2_key.slice(0, meta.r2_key.indexOf('/events/') + 1);
+      c.executionCtx.waitUntil(markPending(c.env.EVENTS, prefix, siteId, meta.session_started_at).catch(() => undefined));
+    }
+  }
+  if (kind === 'end') {
+    compactInBackground(c.env, c.executionCtx, { id: meta.session_id, site_id: siteId, started_at: meta.session_started_at });
+  }
+  return c.json({ accepted: meta.accepted, rejected: meta.rejected, reasons: meta.reasons, duplicate, deferred }, 202);
+}
+
+track.post('/events/batch', (c) => ingest(c, 'batch'));
+track.post('/event', (c) => ingest(c, 'event'));
+track.post('/session/end', (c) => ingest(c, 'end'));
+
+export default track;

@@ -1,0 +1,60 @@
+// Work that runs off the response path: compaction after session/end, and the
+// cron jobs (D1 cache catch-up, compaction sweep, reconcile). Each opens its
+// own Postgres client, since the request's client closes with the response.
+import type { AppEnv } from '../env';
+import { readWatermark, syncSessions, syncSites, writeWatermark } from '../storage/d1-cache-sync';
+import { allSites, connect, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
+import { compactSession, type SessionLocation } from './replay';
+import { reconcilePending } from './reconcile';
+
+export async function withSql<T>(env: AppEnv, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  if (!env.HYPERDRIVE) throw new Error('HYPERDRIVE binding missing');
+  const sql = connect(env.HYPERDRIVE.connectionString);
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export function compactInBackground(env: AppEnv, ctx: { waitUntil(promise: Promise<unknown>): void }, session: SessionLocation): void {
+  ctx.waitUntil(
+    (async () => {
+      await compactSession(env.EVENTS, session);
+      await withSql(env, (sql) => markCompacted(sql, session.id));
+    })().catch((err) => console.warn('compaction deferred to cron', session.id, err)),
+  );
+}
+
+/** Copies Postgres rows changed since the watermark into D1 (bounded per run). */
+export async function catchUpCache(env: AppEnv, sql: Sql, batch = 500): Promise<number> {
+  const since = await readWatermark(env);
+  if (!since) return 0;
+  await syncSites(env, await allSites(sql));
+  const rows = await sessionsChangedSince(sql, since, batch);
+  if (!rows.length) return 0;
+  await syncSessions(env, rows);
+  await writeWatermark(env, new Date(Math.max(...rows.map((r) => new Date(r.updated_at).getTime()))));
+  return rows.length;
+}
+
+export async function compactEnded(env: AppEnv, sql: Sql, limit = 50): Promise<number> {
+  const sessions = await sessionsToCompact(sql, limit);
+  for (const s of sessions) {
+    await compactSession(env.EVENTS, s);
+    await markCompacted(sql, s.id);
+  }
+  return sessions.length;
+}
+
+/** The cron entry: `*\/5 * * * *` keeps caches and storage tidy; the daily one enforces retention. */
+export async function runScheduled(env: AppEnv, cron: string): Promise<Record<string, number>> {
+  return withSql(env, async (sql) => {
+    const done: Record<string, number> = {};
+    done.reconciled = await reconcilePending(env, sql);
+    done.cached = await catchUpCache(env, sql);
+    done.compacted = await compactEnded(env, sql);
+    void cron;
+    return done;
+  });
+}

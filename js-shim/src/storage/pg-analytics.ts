@@ -1,0 +1,170 @@
+// Read-side queries over aggregates and rollups. None of them touches events:
+// sessions carry per-visit aggregates, page_daily the page views per day.
+import type { Sql } from './pg';
+import { FILTER_COLUMNS, type Filters, type ListQuery, type RangeQuery } from './query';
+
+function where(sql: Sql, q: RangeQuery) {
+  const parts = [sql`site_id = ${q.siteId} AND started_at >= ${q.from} AND started_at < ${q.to}`];
+  for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
+    const value = q.filters[name as keyof Filters];
+    if (value !== undefined) parts.push(sql`AND ${sql(column)} = ${value}`);
+  }
+  if (q.filters.source !== undefined) {
+    parts.push(q.filters.source === '(direct)'
+      ? sql`AND referrer_domain IS NULL AND utm_source IS NULL`
+      : sql`AND (referrer_domain = ${q.filters.source} OR utm_source = ${q.filters.source})`);
+  }
+  return parts.reduce((a, b) => sql`${a} ${b}`);
+}
+
+export async function overview(sql: Sql, q: RangeQuery) {
+  const [row] = await sql`
+    SELECT count(*)::int AS sessions,
+           count(DISTINCT COALESCE(visitor_id, id))::int AS visitors,
+           COALESCE(sum(page_views), 0)::int AS page_views,
+           COALESCE(sum(event_count), 0)::int AS events,
+           COALESCE(sum(clicks), 0)::int AS clicks,
+           COALESCE(round(avg(duration_ms)), 0)::int AS avg_duration_ms,
+           COALESCE(avg(CASE WHEN page_views <= 1 THEN 1.0 ELSE 0.0 END), 0)::float8 AS bounce_rate,
+           COALESCE(avg(max_scroll_percent), 0)::float8 AS avg_scroll_percent
+    FROM sessions WHERE ${where(sql, q)}`;
+  return row;
+}
+
+export async function sessionsDaily(sql: Sql, q: RangeQuery) {
+  return sql`
+    WITH days AS (
+      SELECT generate_series(date_trunc('day', ${q.from}::timestamptz AT TIME ZONE 'UTC'),
+                             date_trunc('day', (${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC'),
+                             interval '1 day') AS day
+    ), counts AS (
+      SELECT date_trunc('day', started_at AT TIME ZONE 'UTC') AS day, count(*)::int AS sessions,
+             count(DISTINCT COALESCE(visitor_id, id))::int AS visitors, sum(page_views)::int AS page_views,
+             sum(event_count)::int AS events, round(avg(duration_ms))::int AS avg_duration_ms
+      FROM sessions WHERE ${where(sql, q)} GROUP BY 1
+    )
+    SELECT to_char(days.day, 'YYYY-MM-DD') AS day, COALESCE(c.sessions, 0) AS sessions, COALESCE(c.visitors, 0) AS visitors,
+           COALESCE(c.page_views, 0) AS page_views, COALESCE(c.events, 0) AS events,
+           COALESCE(c.avg_duration_ms, 0) AS avg_duration_ms
+    FROM days LEFT JOIN counts c USING (day) ORDER BY days.day`;
+}
+
+export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
+  const pages = await sql`
+    SELECT path, sum(page_views)::int AS page_views FROM page_daily
+    WHERE site_id = ${q.siteId} AND day >= (${q.from}::timestamptz AT TIME ZONE 'UTC')::date
+      AND day <= ((${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC')::date
+    GROUP BY path ORDER BY page_views DESC, path LIMIT ${limit}`;
+  const entry = await sql`
+    SELECT entry_page AS path, count(*)::int AS sessions FROM sessions
+    WHERE ${where(sql, q)} AND entry_page IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+  const exit = await sql`
+    SELECT exit_page AS path, count(*)::int AS sessions FROM sessions
+    WHERE ${where(sql, q)} AND exit_page IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+  return { pages, entry_pages: entry, exit_pages: exit };
+}
+
+async function breakdown(sql: Sql, q: RangeQuery, column: string, limit: number) {
+  return sql`
+    SELECT COALESCE(${sql(column)}, '(unknown)') AS value, count(*)::int AS sessions,
+           count(DISTINCT COALESCE(visitor_id, id))::int AS visitors
+    FROM sessions WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+}
+
+export async function geo(sql: Sql, q: RangeQuery, limit: number) {
+  return { countries: await breakdown(sql, q, 'country', limit) };
+}
+
+export async function devices(sql: Sql, q: RangeQuery, limit: number) {
+  return {
+    devices: await breakdown(sql, q, 'device', limit),
+    browsers: await breakdown(sql, q, 'browser', limit),
+    os: await breakdown(sql, q, 'os', limit),
+  };
+}
+
+export async function sources(sql: Sql, q: RangeQuery, limit: number) {
+  const referrers = await sql`
+    SELECT COALESCE(referrer_domain, '(direct)') AS value, count(*)::int AS sessions FROM sessions
+    WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+  const utm = async (column: string) => sql`
+    SELECT ${sql(column)} AS value, count(*)::int AS sessions FROM sessions
+    WHERE ${where(sql, q)} AND ${sql(column)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+  return {
+    referrers,
+    utm_sources: await utm('utm_source'),
+    utm_mediums: await utm('utm_medium'),
+    utm_campaigns: await utm('utm_campaign'),
+  };
+}
+
+export async function engagement(sql: Sql, q: RangeQuery) {
+  const duration = await sql`
+    SELECT bucket, count(*)::int AS sessions FROM (
+      SELECT CASE WHEN duration_ms < 10000 THEN '0-10s' WHEN duration_ms < 30000 THEN '10-30s'
+                  WHEN duration_ms < 60000 THEN '30-60s' WHEN duration_ms < 180000 THEN '1-3m'
+                  WHEN duration_ms < 600000 THEN '3-10m' ELSE '10m+' END AS bucket
+      FROM sessions WHERE ${where(sql, q)}) b
+    GROUP BY bucket`;
+  const scroll = await sql`
+    SELECT bucket, count(*)::int AS sessions FROM (
+      SELECT CASE WHEN max_scroll_percent < 25 THEN '0-25%' WHEN max_scroll_percent < 50 THEN '25-50%'
+                  WHEN max_scroll_percent < 75 THEN '50-75%' ELSE '75-100%' END AS bucket
+      FROM sessions WHERE ${where(sql, q)}) b
+    GROUP BY bucket`;
+  const order = (names: string[], rows: { bucket: string; sessions: number }[]) =>
+    names.map((bucket) => ({ bucket, sessions: rows.find((r) => r.bucket === bucket)?.sessions ?? 0 }));
+  const [avg] = await sql`
+    SELECT COALESCE(round(avg(duration_ms)), 0)::int AS avg_duration_ms,
+           COALESCE(avg(max_scroll_percent), 0)::float8 AS avg_scroll_percent,
+           COALESCE(avg(page_views), 0)::float8 AS pages_per_session
+    FROM sessions WHERE ${where(sql, q)}`;
+  return {
+    ...avg,
+    duration: order(['0-10s', '10-30s', '30-60s', '1-3m', '3-10m', '10m+'], duration as never),
+    scroll: order(['0-25%', '25-50%', '50-75%', '75-100%'], scroll as never),
+  };
+}
+
+export async function realtime(sql: Sql, siteId: string, since: Date) {
+  const [counts] = await sql`
+    SELECT count(*)::int AS active_sessions, count(DISTINCT COALESCE(visitor_id, id))::int AS active_visitors
+    FROM sessions WHERE site_id = ${siteId} AND last_seen_at >= ${since} AND ended_at IS NULL`;
+  const pages = await sql`
+    SELECT COALESCE(exit_page, entry_page, '/') AS path, count(*)::int AS sessions FROM sessions
+    WHERE site_id = ${siteId} AND last_seen_at >= ${since} AND ended_at IS NULL
+    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`;
+  return { ...counts, pages };
+}
+
+export async function storage(sql: Sql, q: RangeQuery) {
+  const [totals] = await sql`
+    SELECT count(*)::int AS sessions, COALESCE(sum(chunks), 0)::int AS chunks,
+           COALESCE(sum(bytes_stored), 0)::bigint AS bytes, COALESCE(sum(event_count), 0)::int AS events
+    FROM sessions WHERE ${where(sql, q)}`;
+  const days = await sql`
+    SELECT to_char(date_trunc('day', started_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, count(*)::int AS sessions,
+           COALESCE(sum(bytes_stored), 0)::bigint AS bytes, COALESCE(sum(event_count), 0)::int AS events
+    FROM sessions WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 1`;
+  return {
+    ...totals,
+    bytes: Number(totals.bytes),
+    days: days.map((d) => ({ ...d, bytes: Number(d.bytes) })),
+  };
+}
+
+export async function listSessions(sql: Sql, q: ListQuery) {
+  const column = sql(q.sort);
+  const after = q.after
+    ? q.sort === 'started_at' || q.sort === 'last_seen_at'
+      ? sql`AND (${column}, id) < (${new Date(q.after.value)}::timestamptz, ${q.after.id})`
+      : sql`AND (${column}, id) < (${Number(q.after.value)}::bigint, ${q.after.id})`
+    : sql``;
+  const rows = await sql`
+    SELECT id, site_id, started_at, last_seen_at, ended_at, entry_page, exit_page, referrer_domain, utm_source,
+           country, device, browser, os, event_count, page_views, clicks, custom_events, errors, rrweb_events,
+           max_scroll_percent, duration_ms
+    FROM sessions WHERE ${where(sql, q)} ${after}
+    ORDER BY ${column} DESC, id DESC LIMIT ${q.limit}`;
+  return rows.map((r) => ({ ...r, duration_ms: Number(r.duration_ms) }));
+}

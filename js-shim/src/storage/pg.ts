@@ -1,0 +1,267 @@
+// Postgres, the source of truth, reached through Hyperdrive with postgres.js.
+// Every statement is a tagged template: values travel as bind parameters,
+// never as SQL text. Routes call these functions; they hold no HTTP.
+import postgres from 'postgres';
+import type { Delta } from '../core';
+
+export type Sql = postgres.Sql;
+
+/**
+ * One client per request: Workers cannot share sockets across requests.
+ * fetch_types: false skips postgres.js's pg_catalog read on every connection
+ * (Cloudflare's Hyperdrive guide does the same); max 5 stays under the
+ * Workers limit of 6 simultaneous open connections.
+ */
+export function connect(connectionString: string): Sql {
+  return postgres(connectionString, { max: 5, fetch_types: false, prepare: true, connect_timeout: 5, idle_timeout: 5 });
+}
+
+/** The columns the D1 cache and the session list carry. */
+export interface SessionRow {
+  id: string;
+  site_id: string;
+  started_at: Date;
+  last_seen_at: Date;
+  ended_at: Date | null;
+  visitor_id: string | null;
+  entry_page: string | null;
+  exit_page: string | null;
+  referrer: string | null;
+  referrer_domain: string | null;
+  utm_source: string | null;
+  country: string | null;
+  device: string | null;
+  browser: string | null;
+  os: string | null;
+  screen: string | null;
+  language: string | null;
+  event_count: number;
+  page_views: number;
+  clicks: number;
+  custom_events: number;
+  errors: number;
+  max_scroll_percent: number;
+  duration_ms: number;
+  updated_at: Date;
+}
+
+const SESSION_COLUMNS = [
+  'id', 'site_id', 'started_at', 'last_seen_at', 'ended_at', 'visitor_id', 'entry_page', 'exit_page', 'referrer',
+  'referrer_domain', 'utm_source', 'country', 'device', 'browser', 'os', 'screen', 'language', 'event_count',
+  'page_views', 'clicks', 'custom_events', 'errors', 'max_scroll_percent', 'duration_ms', 'updated_at',
+] as const;
+
+function normaliseSession(row: Record<string, unknown>): SessionRow {
+  return { ...(row as unknown as SessionRow), duration_ms: Number(row.duration_ms), max_scroll_percent: Number(row.max_scroll_percent) };
+}
+
+export interface SiteConfig {
+  id: string;
+  name: string;
+  domain: string;
+  allowed_origins: string[];
+  replay_enabled: boolean;
+  replay_sample_rate: number;
+  retention_days: number;
+  respect_dnt: boolean;
+  updated_at?: Date;
+}
+
+export async function findSite(sql: Sql, siteId: string): Promise<SiteConfig | null> {
+  const rows = await sql<SiteConfig[]>`
+    SELECT id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at
+    FROM sites WHERE id = ${siteId}`;
+  return rows[0] ?? null;
+}
+
+export interface NewSession {
+  id: string;
+  siteId: string;
+  startedAtMs: number;
+  visitorId: string | null;
+  entryPage: string;
+  referrer: string | null;
+  referrerDomain: string | null;
+  utm: { source: string | null; medium: string | null; campaign: string | null; term: string | null; content: string | null };
+  country: string | null;
+  device: string;
+  browser: string | null;
+  os: string | null;
+  screen: string | null;
+  language: string | null;
+  timezone: string | null;
+}
+
+/** session/start's one write. */
+export async function insertSession(sql: Sql, s: NewSession): Promise<SessionRow> {
+  const started = s.startedAtMs / 1000;
+  const rows = await sql`
+    INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
+      utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone)
+    VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
+      ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
+      ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
+      ${s.timezone})
+    RETURNING ${sql(SESSION_COLUMNS as unknown as string[])}`;
+  return normaliseSession(rows[0]);
+}
+
+export interface BatchApply {
+  siteId: string;
+  sessionId: string;
+  startedAtMs: number;
+  seq: number;
+  delta: Delta;
+  /** Bytes written to R2 for this batch (0 when it held no valid event). */
+  bytes: number;
+  endedAtMs?: number;
+}
+
+const keyText = (k?: [number, number, number]) => (k ? `{${k.join(',')}}` : null);
+const tsOrNull = (ms?: number) => (ms === undefined ? null : ms / 1000);
+
+/**
+ * A batch's one write: adds the delta to the session row and the page views to
+ * the daily rollup in a single statement. The seq guard (applied_seqs) makes a
+ * retried batch change nothing; an upsert, so a batch whose session row went
+ * missing (Postgres down at start, a restore) still lands. Returns the updated
+ * row, or null when the seq was already applied.
+ */
+export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | null> {
+  const d = b.delta;
+  const started = b.startedAtMs / 1000;
+  const rows = await sql`
+    WITH s AS (
+      INSERT INTO sessions AS t (id, site_id, started_at, last_seen_at, event_count, page_views, clicks, custom_events,
+        errors, rrweb_events, max_scroll_percent, first_event_at, last_event_at, duration_ms, entry_page, exit_page,
+        entry_key, exit_key, chunks, bytes_stored, applied_seqs, ended_at)
+      VALUES (${b.sessionId}, ${b.siteId}, to_timestamp(${started}::float8),
+        GREATEST(to_timestamp(${started}::float8), to_timestamp(${tsOrNull(d.last_ts)}::float8)),
+        ${d.event_count}::int, ${d.page_views}::int, ${d.clicks}::int, ${d.custom_events}::int, ${d.errors}::int,
+        ${d.rrweb_events}::int, ${d.max_scroll_percent}::real, to_timestamp(${tsOrNull(d.first_ts)}::float8),
+        to_timestamp(${tsOrNull(d.last_ts)}::float8), ${d.duration_ms ?? 0}::bigint, ${d.entry_page ?? null},
+        ${d.exit_page ?? null}, ${keyText(d.entry)}::bigint[], ${keyText(d.exit)}::bigint[],
+        ${b.bytes > 0 ? 1 : 0}::int, ${b.bytes}::bigint, ARRAY[${b.seq}::int], to_timestamp(${tsOrNull(b.endedAtMs)}::float8))
+      ON CONFLICT (id) DO UPDATE SET
+        event_count = t.event_count + EXCLUDED.event_count,
+        page_views = t.page_views + EXCLUDED.page_views,
+        clicks = t.clicks + EXCLUDED.clicks,
+        custom_events = t.custom_events + EXCLUDED.custom_events,
+        errors = t.errors + EXCLUDED.errors,
+        rrweb_events = t.rrweb_events + EXCLUDED.rrweb_events,
+        max_scroll_percent = GREATEST(t.max_scroll_percent, EXCLUDED.max_scroll_percent),
+        first_event_at = LEAST(t.first_event_at, EXCLUDED.first_event_at),
+        last_event_at = GREATEST(t.last_event_at, EXCLUDED.last_event_at),
+        last_seen_at = GREATEST(t.last_seen_at, EXCLUDED.last_event_at, EXCLUDED.ended_at),
+        duration_ms = COALESCE((EXTRACT(EPOCH FROM GREATEST(t.last_event_at, EXCLUDED.last_event_at)
+                                - LEAST(t.first_event_at, EXCLUDED.first_event_at)) * 1000)::bigint, 0),
+        entry_page = CASE WHEN EXCLUDED.entry_key IS NOT NULL AND (t.entry_key IS NULL OR EXCLUDED.entry_key < t.entry_key)
+                          THEN EXCLUDED.entry_page ELSE t.entry_page END,
+        entry_key = CASE WHEN EXCLUDED.entry_key IS NOT NULL AND (t.entry_key IS NULL OR EXCLUDED.entry_key < t.entry_key)
+                         THEN EXCLUDED.entry_key ELSE t.entry_key END,
+        exit_page = CASE WHEN EXCLUDED.exit_key IS NOT NULL AND (t.exit_key IS NULL OR EXCLUDED.exit_key > t.exit_key)
+                         THEN EXCLUDED.exit_page ELSE t.exit_page END,
+        exit_key = CASE WHEN EXCLUDED.exit_key IS NOT NULL AND (t.exit_key IS NULL OR EXCLUDED.exit_key > t.exit_key)
+                        THEN EXCLUDED.exit_key ELSE t.exit_key END,
+        chunks = t.chunks + EXCLUDED.chunks,
+        bytes_stored = t.bytes_stored + EXCLUDED.bytes_stored,
+        applied_seqs = t.applied_seqs || EXCLUDED.applied_seqs,
+        ended_at = COALESCE(EXCLUDED.ended_at, t.ended_at),
+        updated_at = now()
+      WHERE t.site_id = EXCLUDED.site_id AND NOT (EXCLUDED.applied_seqs[1] = ANY (t.applied_seqs))
+      RETURNING t.*
+    ), pages AS (
+      INSERT INTO page_daily (site_id, day, path, page_views)
+      SELECT ${b.siteId}, p.day::date, p.path, p.views
+      FROM jsonb_to_recordset(${JSON.stringify(d.pages)}::jsonb) AS p(day text, path text, views int)
+      WHERE EXISTS (SELECT 1 FROM s)
+      ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views
+    )
+    SELECT ${sql(SESSION_COLUMNS as unknown as string[])} FROM s`;
+  return rows.length ? normaliseSession(rows[0]) : null;
+}
+
+/**
+ * Replaces a session's aggregates with a recount from R2 (reconcile). The
+ * applied seqs become exactly the chunks found, so later retries of them stay
+ * no-ops and missing ones can still land.
+ */
+export async function replaceAggregates(
+  sql: Sql,
+  r: { sessionId: string; siteId: string; startedAtMs: number; delta: Delta; seqs: number[]; bytes: number; chunks: number },
+): Promise<SessionRow | null> {
+  const d = r.delta;
+  const rows = await sql`
+    UPDATE sessions SET
+      event_count = ${d.event_count}::int, page_views = ${d.page_views}::int, clicks = ${d.clicks}::int,
+      custom_events = ${d.custom_events}::int, errors = ${d.errors}::int, rrweb_events = ${d.rrweb_events}::int,
+      max_scroll_percent = ${d.max_scroll_percent}::real,
+      first_event_at = to_timestamp(${tsOrNull(d.first_ts)}::float8), last_event_at = to_timestamp(${tsOrNull(d.last_ts)}::float8),
+      last_seen_at = GREATEST(last_seen_at, to_timestamp(${tsOrNull(d.last_ts)}::float8)),
+      duration_ms = ${d.duration_ms ?? 0}::bigint,
+      entry_page = COALESCE(${d.entry_page ?? null}, entry_page), exit_page = COALESCE(${d.exit_page ?? null}, exit_page),
+      entry_key = ${keyText(d.entry)}::bigint[], exit_key = ${keyText(d.exit)}::bigint[],
+      applied_seqs = ${`{${r.seqs.join(',')}}`}::int[], chunks = ${r.chunks}::int, bytes_stored = ${r.bytes}::bigint,
+      updated_at = now()
+    WHERE id = ${r.sessionId} AND site_id = ${r.siteId}
+    RETURNING ${sql(SESSION_COLUMNS as unknown as string[])}`;
+  return rows.length ? normaliseSession(rows[0]) : null;
+}
+
+export interface SessionRef {
+  id: string;
+  site_id: string;
+  started_at: Date;
+}
+
+/** Ended sessions whose chunks have not been compacted yet (cron). */
+export async function sessionsToCompact(sql: Sql, limit: number): Promise<SessionRef[]> {
+  return sql<SessionRef[]>`
+    SELECT id, site_id, started_at FROM sessions
+    WHERE ended_at IS NOT NULL AND (compacted_at IS NULL OR compacted_at < updated_at) AND chunks > 0
+    ORDER BY ended_at LIMIT ${limit}`;
+}
+
+export async function markCompacted(sql: Sql, sessionId: string): Promise<void> {
+  await sql`UPDATE sessions SET compacted_at = now() WHERE id = ${sessionId}`;
+}
+
+export type SessionDetail = Omit<SessionRow, 'duration_ms'> & { duration_ms: number; bytes_stored: number; [column: string]: unknown };
+
+export async function findSession(sql: Sql, siteIds: string[] | null, sessionId: string): Promise<SessionDetail | null> {
+  const rows = await sql`
+    SELECT * FROM sessions WHERE id = ${sessionId} ${siteIds ? sql`AND site_id = ANY(${`{${siteIds.join(',')}}`}::text[])` : sql``}`;
+  if (!rows.length) return null;
+  const { applied_seqs: _seqs, entry_key: _e, exit_key: _x, ...row } = rows[0];
+  return { ...(row as SessionRow), duration_ms: Number(row.duration_ms), bytes_stored: Number(row.bytes_stored) };
+}
+
+/** Sessions changed after a watermark, for the D1 cache's catch-up (cron). */
+export async function sessionsChangedSince(sql: Sql, since: Date, limit: number): Promise<SessionRow[]> {
+  const rows = await sql`
+    SELECT ${sql(SESSION_COLUMNS as unknown as string[])} FROM sessions
+    WHERE updated_at > ${since} ORDER BY updated_at LIMIT ${limit}`;
+  return rows.map(normaliseSession);
+}
+
+export async function allSites(sql: Sql): Promise<SiteConfig[]> {
+  return sql<SiteConfig[]>`
+    SELECT id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at
+    FROM sites ORDER BY id`;
+}
+
+export interface TokenPrincipal {
+  id: string;
+  site_id: string | null;
+  scopes: string[];
+}
+
+export async function findApiToken(sql: Sql, tokenHash: string): Promise<TokenPrincipal | null> {
+  const rows = await sql<TokenPrincipal[]>`
+    SELECT id, site_id, scopes FROM api_tokens WHERE token_hash = ${tokenHash} AND revoked_at IS NULL`;
+  return rows[0] ?? null;
+}
+
+export async function ping(sql: Sql): Promise<void> {
+  await sql`SELECT 1`;
+}
