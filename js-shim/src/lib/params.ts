@@ -27,7 +27,9 @@ export function rangeQuery(c: Context<AppBindings>): RangeQuery {
   assertSiteAccess(c, siteId);
   const toText = c.req.query('to');
   const fromText = c.req.query('from');
-  const to = toText ? parseTime(toText, 'to', true) : new Date(Date.now() + 1000);
+  // Default: the last 7 UTC days, today included.
+  const now = Date.now();
+  const to = toText ? parseTime(toText, 'to', true) : new Date(now - (now % DAY_MS) + DAY_MS);
   const from = fromText ? parseTime(fromText, 'from', false) : new Date(to.getTime() - 7 * DAY_MS);
   if (from >= to) throw new ApiError(400, 'bad_request', 'from must be before to.');
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new ApiError(400, 'bad_request', `A range spans at most ${MAX_RANGE_DAYS} days.`);

@@ -51,6 +51,10 @@ const SESSION_COLUMNS = [
   'page_views', 'clicks', 'custom_events', 'errors', 'max_scroll_percent', 'duration_ms', 'updated_at',
 ] as const;
 
+// A fixed list of identifiers, spliced as SQL text (never client input).
+const SESSION_COLUMN_LIST = SESSION_COLUMNS.join(', ');
+const sessionColumns = (sql: Sql) => sql.unsafe(SESSION_COLUMN_LIST);
+
 function normaliseSession(row: Record<string, unknown>): SessionRow {
   return { ...(row as unknown as SessionRow), duration_ms: Number(row.duration_ms), max_scroll_percent: Number(row.max_scroll_percent) };
 }
@@ -102,7 +106,7 @@ export async function insertSession(sql: Sql, s: NewSession): Promise<SessionRow
       ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
       ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
       ${s.timezone})
-    RETURNING ${sql(SESSION_COLUMNS as unknown as string[])}`;
+    RETURNING ${sessionColumns(sql)}`;
   return normaliseSession(rows[0]);
 }
 
@@ -173,11 +177,11 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
     ), pages AS (
       INSERT INTO page_daily (site_id, day, path, page_views)
       SELECT ${b.siteId}, p.day::date, p.path, p.views
-      FROM jsonb_to_recordset(${JSON.stringify(d.pages)}::jsonb) AS p(day text, path text, views int)
+      FROM jsonb_to_recordset(${sql.json(d.pages as never)}::jsonb) AS p(day text, path text, views int)
       WHERE EXISTS (SELECT 1 FROM s)
       ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views
     )
-    SELECT ${sql(SESSION_COLUMNS as unknown as string[])} FROM s`;
+    SELECT ${sessionColumns(sql)} FROM s`;
   return rows.length ? normaliseSession(rows[0]) : null;
 }
 
@@ -204,7 +208,7 @@ export async function replaceAggregates(
       applied_seqs = ${`{${r.seqs.join(',')}}`}::int[], chunks = ${r.chunks}::int, bytes_stored = ${r.bytes}::bigint,
       updated_at = now()
     WHERE id = ${r.sessionId} AND site_id = ${r.siteId}
-    RETURNING ${sql(SESSION_COLUMNS as unknown as string[])}`;
+    RETURNING ${sessionColumns(sql)}`;
   return rows.length ? normaliseSession(rows[0]) : null;
 }
 
@@ -239,7 +243,7 @@ export async function findSession(sql: Sql, siteIds: string[] | null, sessionId:
 /** Sessions changed after a watermark, for the D1 cache's catch-up (cron). */
 export async function sessionsChangedSince(sql: Sql, since: Date, limit: number): Promise<SessionRow[]> {
   const rows = await sql`
-    SELECT ${sql(SESSION_COLUMNS as unknown as string[])} FROM sessions
+    SELECT ${sessionColumns(sql)} FROM sessions
     WHERE updated_at > ${since} ORDER BY updated_at LIMIT ${limit}`;
   return rows.map(normaliseSession);
 }
