@@ -30,6 +30,7 @@ export const SUITES = [
     steps: [['cmake', ['--preset', 'emscripten']], ['cmake', ['--build', '--preset', 'emscripten']], ['node', ['--no-experimental-fetch', 'build/emscripten/core_tests.js']]],
   },
   { name: 'core:abi', parse: nodeTest, steps: [nodeTests('tests/core/abi.test.ts')] },
+  { name: 'worker', parse: nodeTest, steps: [nodeTests('tests/worker/*.test.ts')] },
 ];
 
 function run(cmd, args) {

@@ -45,8 +45,11 @@ export async function verifySessionToken(secret: string, token: string, sessionI
   const dot = token.indexOf('.');
   if (dot <= 0) return null;
   const siteId = token.slice(0, dot);
-  const mac = fromBase64Url(token.slice(dot + 1));
-  if (!SITE_ID.test(siteId) || !mac || mac.length !== 32) return null;
+  const text = token.slice(dot + 1);
+  const mac = fromBase64Url(text);
+  // Only the canonical encoding: unused low bits of the last character must
+  // not give one MAC several spellings.
+  if (!SITE_ID.test(siteId) || !mac || mac.length !== 32 || toBase64Url(mac.buffer as ArrayBuffer) !== text) return null;
   // subtle.verify compares in constant time.
   const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), mac, message(siteId, sessionId, startedAt));
   return ok ? siteId : null;

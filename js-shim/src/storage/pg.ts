@@ -71,9 +71,15 @@ export interface SiteConfig {
   updated_at?: Date;
 }
 
+// Arrays come back as JSON: with fetch_types off, postgres.js parses json but
+// not text[].
+const SITE_COLUMN_LIST =
+  'id, name, domain, to_jsonb(allowed_origins) AS allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at';
+const siteColumns = (sql: Sql) => sql.unsafe(SITE_COLUMN_LIST);
+
 export async function findSite(sql: Sql, siteId: string): Promise<SiteConfig | null> {
   const rows = await sql<SiteConfig[]>`
-    SELECT id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at
+    SELECT ${siteColumns(sql)}
     FROM sites WHERE id = ${siteId}`;
   return rows[0] ?? null;
 }
@@ -250,7 +256,7 @@ export async function sessionsChangedSince(sql: Sql, since: Date, limit: number)
 
 export async function allSites(sql: Sql): Promise<SiteConfig[]> {
   return sql<SiteConfig[]>`
-    SELECT id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at
+    SELECT ${siteColumns(sql)}
     FROM sites ORDER BY id`;
 }
 
@@ -262,7 +268,7 @@ export interface TokenPrincipal {
 
 export async function findApiToken(sql: Sql, tokenHash: string): Promise<TokenPrincipal | null> {
   const rows = await sql<TokenPrincipal[]>`
-    SELECT id, site_id, scopes FROM api_tokens WHERE token_hash = ${tokenHash} AND revoked_at IS NULL`;
+    SELECT id, site_id, to_jsonb(scopes) AS scopes FROM api_tokens WHERE token_hash = ${tokenHash} AND revoked_at IS NULL`;
   return rows[0] ?? null;
 }
 
