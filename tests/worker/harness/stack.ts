@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startPostgres } from '../../../scripts/lib/postgres-server.mjs';
 import { migrateD1Binding, migratePostgres } from '../../../scripts/lib/migrations.mjs';
 import { sha256Hex } from './factories.ts';
+import { startFaultProxy, type FaultProxy } from './tcp-fault-proxy.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const TOKEN_SECRET = 'integration-test-secret';
@@ -29,6 +30,8 @@ export interface Stack {
   pg: Awaited<ReturnType<typeof startPostgres>>;
   db: pg.Client; // superuser client for assertions and fixtures
   probe: Probe;
+  /** Takes Postgres away from the Worker (not from the test) and back. */
+  postgres: FaultProxy;
   fetch(path: string, init?: RequestInit & { body?: BodyInit | null }): Promise<Response>;
   bucket(): Promise<R2Bucket>;
   d1(): Promise<D1Database>;
@@ -39,6 +42,8 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
   const server = await startPostgres();
   await migratePostgres(server.superUrl);
   const db = new pg.Client(server.superUrl);
+  // A test that stops the server would otherwise crash on this client's error event.
+  db.on('error', () => {});
   await db.connect();
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   // The Worker connects as its own role, so statement counts can tell its
@@ -55,6 +60,7 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
       this.faults = {};
     },
   };
+  const proxy = await startFaultProxy(server.port);
   const persist = mkdtempSync(join(tmpdir(), 'edgereplay-mf-'));
   const withD1 = opts.d1 !== false;
   const storage = opts.probe
@@ -84,7 +90,8 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
         compatibilityDate: '2026-04-01',
         compatibilityFlags: ['nodejs_compat'],
         bindings: { TOKEN_SECRET, BATCH_INTERVAL_MS: '20000' },
-        hyperdrives: { HYPERDRIVE: server.url(WORKER_ROLE) },
+        // Through the fault proxy; sslmode=disable: loopback needs no TLS.
+        hyperdrives: { HYPERDRIVE: `postgres://${WORKER_ROLE}:worker@127.0.0.1:${proxy.port}/edgereplay?sslmode=disable` },
         ...storage,
       },
       ...(opts.probe
@@ -114,12 +121,14 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
     pg: server,
     db,
     probe,
+    postgres: proxy,
     fetch: (path, init) => mf.dispatchFetch(`http://edgereplay.test${path}`, init as never) as unknown as Promise<Response>,
     bucket: async () => (opts.probe ? mf.getR2Bucket('REAL', 'probe-r2') : mf.getR2Bucket('EVENTS')) as unknown as R2Bucket,
     d1: async () => (opts.probe ? mf.getD1Database('REAL', 'probe-d1') : mf.getD1Database('DB')) as unknown as D1Database,
     close: async () => {
       await mf.dispose();
-      await db.end();
+      await proxy.close();
+      await stack.db.end();
       server.destroy();
       rmSync(persist, { recursive: true, force: true });
     },

@@ -1,0 +1,64 @@
+// The cron jobs: the D1 cache catches up from Postgres, and sessions whose
+// aggregates were deferred (Postgres down after R2 stored the batch) are
+// reconciled from R2 exactly once.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedSite, startStack, type Stack } from './harness/stack.ts';
+import { eventually, sendBatch, startSession } from './harness/session.ts';
+import { click, pageView } from './harness/factories.ts';
+
+async function runCron(stack: Stack) {
+  const worker = await stack.mf.getWorker('edgereplay');
+  const result = await worker.scheduled({ cron: '*/5 * * * *' });
+  assert.equal(result.outcome, 'ok');
+}
+
+describe('background jobs', () => {
+  let stack: Stack;
+  let siteId: string;
+  before(async () => {
+    stack = await startStack();
+    ({ siteId } = await seedSite(stack));
+  });
+  after(() => stack?.close());
+
+  it('bring a stale D1 cache row back in step with Postgres', async () => {
+    const s = await startSession(stack, siteId);
+    assert.equal((await sendBatch(stack, s, 0, [pageView(Date.parse(s.session_started_at))])).status, 202);
+    const d1 = await stack.d1();
+    const row = () => d1.prepare('SELECT page_views FROM sessions WHERE id = ?1').bind(s.session_id).first<{ page_views: number }>();
+    await eventually(row, (r) => r?.page_views === 1);
+    await d1.prepare('DELETE FROM sessions WHERE id = ?1').bind(s.session_id).run();
+    await d1.prepare('DELETE FROM cache_state').run();
+    await runCron(stack);
+    assert.equal((await row())?.page_views, 1);
+    const mark = await d1.prepare("SELECT value FROM cache_state WHERE key = 'sessions_synced_until'").first<{ value: string }>();
+    assert.ok(mark && Date.parse(mark.value) > 0);
+  });
+
+  it('answer 202 while Postgres is down, then reconcile the batch from R2 once', async () => {
+    const s = await startSession(stack, siteId);
+    const t = Date.parse(s.session_started_at);
+    assert.equal((await sendBatch(stack, s, 0, [pageView(t + 1)])).status, 202);
+    stack.postgres.down();
+    try {
+      const res = await sendBatch(stack, s, 1, [pageView(t + 2, 'https://example.com/pricing'), click(t + 3)]);
+      assert.equal(res.status, 202);
+      assert.equal(((await res.json()) as { deferred: boolean }).deferred, true);
+      const bucket = await stack.bucket();
+      await eventually(async () => (await bucket.list({ prefix: 'pending/' })).objects.length, (n) => n === 1);
+    } finally {
+      stack.postgres.up();
+    }
+    const db = stack.db;
+    const before = await db.query('SELECT event_count FROM sessions WHERE id = $1', [s.session_id]);
+    assert.equal(before.rows[0].event_count, 1);
+    await runCron(stack);
+    await runCron(stack); // a second run finds nothing left to do
+    const { rows } = await db.query('SELECT event_count, page_views, clicks, exit_page, applied_seqs FROM sessions WHERE id = $1', [s.session_id]);
+    assert.deepEqual(rows[0], { event_count: 3, page_views: 2, clicks: 1, exit_page: '/pricing', applied_seqs: [0, 1] });
+    assert.equal((await (await stack.bucket()).list({ prefix: 'pending/' })).objects.length, 0);
+    const pages = await db.query(`SELECT page_views FROM page_daily WHERE site_id = $1 AND path = '/pricing'`, [siteId]);
+    assert.equal(pages.rows[0].page_views, 1);
+  });
+});
