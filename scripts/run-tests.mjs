@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 // Node 20's test runner takes no globs: list the files of a folder instead.
 const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`);
 
-const catch2 = (text) => {
+const catch2 = (raw) => {
+  const text = raw.replace(/\x1b\[[0-9;]*m/g, ''); // colour codes
   const all = text.match(/All tests passed \((\d+) assertions? in (\d+) test cases?\)/);
   if (all) return { passed: Number(all[2]), failed: 0 };
   const some = text.match(/test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/);
@@ -31,7 +32,7 @@ export const SUITES = [
   {
     name: 'core:wasm32',
     parse: catch2,
-    steps: [['cmake', ['--preset', 'emscripten']], ['cmake', ['--build', '--preset', 'emscripten']], ['node', ['--no-experimental-fetch', 'build/emscripten/core_tests.js']]],
+    steps: [['cmake', ['--preset', 'emscripten']], ['cmake', ['--build', '--preset', 'emscripten']], ['node', ['--no-experimental-fetch', 'build/emscripten/core_tests.cjs']]],
   },
   { name: 'core:abi', parse: nodeTest, steps: [nodeTests('tests/core/abi.test.ts')] },
   { name: 'worker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/worker'))] },

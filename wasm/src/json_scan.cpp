@@ -280,13 +280,16 @@ bool parse_int64(std::string_view raw, int64_t* value) noexcept {
     ++i;
   }
   if (i >= raw.size()) return false;
+  // The negative range reaches one further than the positive one.
+  const uint64_t limit = UINT64_C(9223372036854775807) + (negative ? 1 : 0);
   uint64_t v = 0;
   for (; i < raw.size(); ++i) {
     if (!is_digit(raw[i])) return false;
-    if (v > (UINT64_C(9223372036854775807) - 9) / 10) return false;
-    v = v * 10 + static_cast<uint64_t>(raw[i] - '0');
+    const auto digit = static_cast<uint64_t>(raw[i] - '0');
+    if (v > (limit - digit) / 10) return false;
+    v = v * 10 + digit;
   }
-  *value = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  *value = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   return true;
 }
 

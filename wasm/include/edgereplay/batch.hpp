@@ -80,7 +80,9 @@ class Ingestor {
     uint32_t member_begin, member_end;
     bool is_object, bad_text, too_many_members;
   };
-  bool scan_event(json::Scanner* s);
+  // `depth`: the containers around the element (the envelope, and the
+  // events array when there is one); its members nest one deeper.
+  bool scan_event(json::Scanner* s, int depth);
   void emit(const Element& e, uint32_t index, const Limits& limits, int64_t now_ms,
             IngestResult* out);
 

@@ -1,0 +1,139 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "edgereplay/r2key.hpp"
+#include "edgereplay/time.hpp"
+#include "factories.hpp"
+
+using namespace edgereplay;
+using namespace edgereplay::test;
+
+namespace {
+
+const std::string kPrefix = "sessions/2026/11/22/" + std::string(kSessionId) + "/";
+
+std::string key(std::string_view session_id, std::string_view started_at, int64_t seq) {
+  Result<std::string> r = derive_r2_key(session_id, started_at, seq);
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+std::string key(std::string_view session_id, int64_t started_at_ms, int64_t seq) {
+  Result<std::string> r = derive_r2_key(session_id, started_at_ms, seq);
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+template <typename T>
+Error error_of(const Result<T>& r) {
+  return r.error();
+}
+
+}  // namespace
+
+TEST_CASE("a chunk key has the documented form", "[r2key]") {
+  CHECK(key(kSessionId, kStartMs, 7) == kPrefix + "events/0000000007.ndjson");
+  CHECK(key(kSessionId, kStartMs, 0) == kPrefix + "events/0000000000.ndjson");
+  CHECK(key(kSessionId, kStartMs, 1234567) == kPrefix + "events/0001234567.ndjson");
+  CHECK(key(kSessionId, kStartMs, kMaxSeq) == kPrefix + "events/2147483647.ndjson");
+  SECTION("months and days are zero padded") {
+    CHECK(key("abcdefgh", "2026-01-05T00:00:00Z", 1) == "sessions/2026/01/05/abcdefgh/events/0000000001.ndjson");
+  }
+}
+
+TEST_CASE("a key is dated by the UTC day of the session start", "[r2key]") {
+  SECTION("an offset that puts the local date a day later") {
+    CHECK(key(kSessionId, "2026-11-23T01:30:00+02:00", 3) == kPrefix + "events/0000000003.ndjson");
+  }
+  SECTION("an offset that puts the local date a day earlier") {
+    CHECK(key(kSessionId, "2026-11-21T20:00:00-05:00", 3) == kPrefix + "events/0000000003.ndjson");
+  }
+  SECTION("the last second of the day") {
+    CHECK(key(kSessionId, "2026-11-22T23:59:59.999Z", 3) == kPrefix + "events/0000000003.ndjson");
+  }
+  SECTION("epoch milliseconds as a string") {
+    CHECK(key(kSessionId, std::to_string(kStartMs), 3) == kPrefix + "events/0000000003.ndjson");
+  }
+  SECTION("a start one millisecond later is the next day") {
+    CHECK(key(kSessionId, kNov22 + kDay, 3) ==
+          "sessions/2026/11/23/" + std::string(kSessionId) + "/events/0000000003.ndjson");
+  }
+}
+
+TEST_CASE("session ids that could leave the prefix are refused", "[r2key][security]") {
+  const std::vector<std::string> bad = {
+      "../../../etc/passwd", "abc/defgh", "abcd/../efgh", "..", ".", "abcdefg.", "........",
+      "abc defgh", "abcdefgh\n", std::string("abcd\0efgh", 9), "abcd\\efgh", "%2e%2e%2fabcd",
+      "s\xC3\xA9ssion-id", "abcdefg", std::string(65, 'a'), "", "abcdefgh?x=1", "abcdefgh#x",
+      "abcd:efgh", "ABCDEFGH*"};
+  for (const std::string& id : bad) {
+    CAPTURE(id);
+    CHECK_FALSE(valid_session_id(id));
+    CHECK(error_of(derive_r2_key(id, kStartMs, 1)) == Error::bad_session_id);
+    CHECK(error_of(derive_r2_key(id, kStartedAt, 1)) == Error::bad_session_id);
+    CHECK(error_of(session_prefix(id, kStartMs)) == Error::bad_session_id);
+    CHECK(error_of(compacted_key(id, kStartMs)) == Error::bad_session_id);
+  }
+  SECTION("8 and 64 characters of [A-Za-z0-9_-] are fine") {
+    for (const std::string& id : {std::string("abcdefgh"), std::string(64, 'Z'),
+                                  std::string("AZaz09_-"), std::string("--------")}) {
+      CAPTURE(id);
+      CHECK(valid_session_id(id));
+      CHECK(key(id, kStartMs, 1) == "sessions/2026/11/22/" + id + "/events/0000000001.ndjson");
+    }
+  }
+}
+
+TEST_CASE("sequence numbers outside 0..2147483647 are refused", "[r2key]") {
+  for (int64_t seq : {int64_t{-1}, kMaxSeq + 1, INT64_MIN, INT64_MAX, INT64_C(10000000000)}) {
+    CAPTURE(seq);
+    CHECK(error_of(derive_r2_key(kSessionId, kStartMs, seq)) == Error::bad_seq);
+    CHECK(error_of(derive_r2_key(kSessionId, kStartedAt, seq)) == Error::bad_seq);
+  }
+}
+
+TEST_CASE("a start time that is no instant is refused", "[r2key]") {
+  CHECK(error_of(derive_r2_key(kSessionId, "2026-02-30T00:00:00Z", 1)) == Error::bad_session_started_at);
+  CHECK(error_of(derive_r2_key(kSessionId, "2026-11-22T10:00:00", 1)) == Error::bad_session_started_at);
+  CHECK(error_of(derive_r2_key(kSessionId, int64_t{-1}, 1)) == Error::bad_session_started_at);
+  CHECK(error_of(session_prefix(kSessionId, kMaxEpochMs + 1)) == Error::bad_session_started_at);
+  CHECK(error_of(compacted_key(kSessionId, -1)) == Error::bad_session_started_at);
+}
+
+TEST_CASE("a retried batch keeps its key", "[r2key]") {
+  CHECK(key(kSessionId, kStartedAt, 5) == key(kSessionId, kStartedAt, 5));
+  SECTION("whichever way the same start instant is written") {
+    const std::string expected = key(kSessionId, kStartMs, 5);
+    CHECK(key(kSessionId, "2026-11-22T10:00:00Z", 5) == expected);
+    CHECK(key(kSessionId, "2026-11-22T12:00:00.000+02:00", 5) == expected);
+    CHECK(key(kSessionId, "1795341600000", 5) == expected);
+  }
+  SECTION("a different seq is a different chunk of the same session") {
+    CHECK(key(kSessionId, kStartMs, 5) != key(kSessionId, kStartMs, 6));
+  }
+}
+
+TEST_CASE("session_prefix and compacted_key share the session's prefix", "[r2key]") {
+  Result<std::string> prefix = session_prefix(kSessionId, kStartMs);
+  REQUIRE(prefix.ok());
+  CHECK(prefix.value() == kPrefix);
+  Result<std::string> compacted = compacted_key(kSessionId, kStartMs);
+  REQUIRE(compacted.ok());
+  CHECK(compacted.value() == kPrefix + "compacted.ndjson");
+}
+
+TEST_CASE("every key of a session that crosses midnight starts with its prefix", "[r2key]") {
+  // Started 23:59:50 UTC: chunks sent after midnight still belong to the 22nd.
+  const int64_t start = kNov22 + kDay - 10 * kSecond;
+  Result<std::string> prefix = session_prefix(kSessionId, start);
+  REQUIRE(prefix.ok());
+  for (int64_t seq : {int64_t{0}, int64_t{1}, int64_t{99}, kMaxSeq}) {
+    std::string k = key(kSessionId, start, seq);
+    CHECK(k.rfind(prefix.value(), 0) == 0);
+    CHECK(k.substr(prefix.value().size()).find('/') == std::string("events").size());
+  }
+  CHECK(compacted_key(kSessionId, start).value().rfind(prefix.value(), 0) == 0);
+}
