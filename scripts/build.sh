@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-core.sh
+node scripts/build-tracker.mjs
 # The Worker bundle exactly as `wrangler deploy` would upload it; the
 # integration tests run this file in Miniflare.
 npx wrangler deploy --dry-run --outdir build/worker >/dev/null

@@ -6,6 +6,10 @@ import { Core } from './core';
 let core: Core | undefined;
 
 export function getCore(): Core {
-  core ??= new Core(coreWasm);
+  if (!core) {
+    core = new Core(coreWasm);
+    // rrweb full snapshots are large single events; a batch stays under 1 MiB.
+    core.setLimits({ maxEventBytes: 512 * 1024, maxBatchBytes: 1024 * 1024 });
+  }
   return core;
 }

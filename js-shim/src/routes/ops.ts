@@ -4,6 +4,7 @@ import type { AppBindings, AppEnv } from '../env';
 import { pingCache } from '../storage/d1-cache-sync';
 import { connect, ping } from '../storage/pg';
 import { ABI_VERSION } from '../core';
+import { TRACKER_HASH } from './tracker';
 
 type Check = { status: 'ok' | 'missing' | 'failing'; latency_ms?: number; error?: string };
 
@@ -50,6 +51,7 @@ ops.get('/api/version', (c) =>
     commit: c.env.COMMIT_SHA ?? null,
     build_time: c.env.BUILD_TIME ?? null,
     core_abi: ABI_VERSION,
+    tracker: TRACKER_HASH,
   }),
 );
 

@@ -1,0 +1,223 @@
+// edgereplay's tracker: cookieless, batched, private. Budget: 2 KB gzip (the
+// build fails past it). Everything runs inside `guard`, so nothing here can
+// throw into the host page.
+import { backoff, FLUSH_AT, idOf, MAX_BATCH, readJson, readOutbox, writeOutbox, type Body, type Ev, type Pending } from './outbox';
+
+declare const REPLAY_FILE: string; // set by the build: tracker-replay.<hash>.js
+
+// The server's session/start answer, plus the next seq and the last activity.
+type Session = { session_id: string; session_started_at: string; token: string; batch_interval_ms: number; replay: boolean; seq: number; la: number };
+type Queued = { (...args: unknown[]): void; q?: IArguments[] };
+
+const w = window as unknown as Window & { edgereplay?: Queued; __er_record?: (emit: (e: { timestamp: number; type: number }) => void) => void };
+const d = document;
+const n = navigator as Navigator & { globalPrivacyControl?: boolean };
+const script = d.currentScript as HTMLScriptElement | null;
+const attr = (k: string) => script && script.getAttribute('data-' + k);
+const SESSION_KEY = 'er_s';
+const OUTBOX_KEY = 'er_o';
+const IDLE_MS = 18e5; // a new session after 30 minutes without activity
+const now = Date.now;
+
+const debug = attr('debug') != null;
+// The one place that decides to drop something, and says why in debug mode.
+const drop = (why: unknown, what?: unknown) => debug && console.warn('edgereplay', why, what);
+
+function guard<A extends unknown[]>(fn: (...a: A) => void) {
+  return (...a: A) => {
+    try {
+      fn(...a);
+    } catch (e) {
+      drop('error', e);
+    }
+  };
+}
+
+guard(() => {
+  const site = attr('site');
+  const api = attr('api') || (script ? new URL(script.src).origin : '');
+  if (!site || !api) return drop('no site');
+  if (attr('respect-dnt') != 'false' && (n.doNotTrack == '1' || n.globalPrivacyControl)) return drop('dnt');
+  const maskAll = attr('mask') == 'all';
+
+  const ss = sessionStorage;
+  const ls = localStorage;
+  let s = readJson<Session>(ss, SESSION_KEY);
+  let queue: Ev[] = [];
+  let outbox = readOutbox(ls, OUTBOX_KEY);
+  const inflight: Record<string, 1> = {};
+  let tries = 0;
+  let retryTimer = 0;
+  let scrollMax = 0;
+  let scrollSent = 0;
+  let url = location.href;
+
+  const save = () => s && ss.setItem(SESSION_KEY, JSON.stringify(s));
+  const post = (path: string, body: string, beacon?: boolean) =>
+    beacon && n.sendBeacon(api + path, body)
+      ? Promise.resolve(202)
+      : fetch(api + path, { method: 'POST', body, keepalive: body.length < 6e4 }).then((r) => r.status);
+
+  function deliver(p: Pending, beacon?: boolean) {
+    const id = idOf(p);
+    if (inflight[id]) return;
+    inflight[id] = 1;
+    post(p.ended_at ? '/track/session/end' : '/track/events/batch', JSON.stringify(p), beacon)
+      .then((status) => {
+        // 2xx: stored; 4xx: will never be accepted. Either way it leaves the outbox.
+        if (status >= 500) throw status;
+        if (status >= 400) drop(status, p);
+        outbox = outbox.filter((o) => idOf(o) != id);
+        writeOutbox(ls, OUTBOX_KEY, outbox);
+        tries = 0;
+      })
+      .catch(() => {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(retry, backoff(tries++)) as unknown as number;
+      })
+      .finally(() => delete inflight[id]);
+  }
+  const retry = () => outbox.forEach((p) => deliver(p));
+
+  function cut(end?: number) {
+    if (!s) return;
+    do {
+      const b: Body = { session_id: s.session_id, session_started_at: s.session_started_at, token: s.token, seq: s.seq++, events: queue.splice(0, MAX_BATCH) };
+      if (end && !queue.length) b.ended_at = end;
+      outbox.push(b);
+    } while (queue.length);
+    save();
+    writeOutbox(ls, OUTBOX_KEY, outbox);
+  }
+
+  // Sends what is queued. `leaving`: the page is going away, so use a beacon.
+  function flush(leaving?: boolean) {
+    if (scrollMax > scrollSent) push({ type: 'scroll', scroll_percent: (scrollSent = scrollMax) });
+    if (!s || !queue.length) return;
+    cut();
+    outbox.forEach((p) => deliver(p, leaving));
+  }
+
+  function push(e: Omit<Ev, 'ts'> & { ts?: number }) {
+    const t = now();
+    queue.push({ ts: t, ...e } as Ev);
+    if (s) {
+      s.la = t;
+      save();
+    }
+    if (queue.length >= FLUSH_AT) flush();
+  }
+
+  function pageView() {
+    flush();
+    scrollMax = scrollSent = 0;
+    push({ type: 'page_view', url: location.href });
+  }
+
+
+  async function begin() {
+    // Idle for 30 minutes: a new session (the server's cron ends the old one).
+    if (s && now() - s.la > IDLE_MS) s = null;
+    if (!s) {
+      const r = await fetch(api + '/track/session/start', {
+        method: 'POST',
+        // Language and time zone come from the request's headers at the server.
+        body: JSON.stringify({ site_id: site, url: location.href, referrer: d.referrer, screen: screen.width + 'x' + screen.height }),
+      });
+      if (!r.ok) return r.status >= 500 && setTimeout(later, 5e3); // 4xx: unknown site or origin
+      s = await r.json();
+      s!.seq = 0;
+      s!.la = now();
+      save();
+    }
+    retry();
+    flush();
+    setInterval(guard(() => flush()), s!.batch_interval_ms || 2e4);
+    if (s!.replay && attr('replay') != 'false') {
+      const el = d.createElement('script');
+      el.src = api + '/' + REPLAY_FILE;
+      el.onload = guard(() =>
+        w.__er_record!((e) => {
+          push({ type: 'rrweb', ts: e.timestamp, data: e });
+          if (e.type == 2) flush(); // a full snapshot is large: send it on its own
+        }),
+      );
+      d.head.appendChild(el);
+    }
+  }
+
+  // Custom events through the queue-style global, which may already hold calls.
+  const api_ = guard((cmd: unknown, name?: unknown, props?: unknown) => {
+    // props must be an object, or the server drops the whole event.
+    if (cmd == 'event' && name) push({ type: 'custom', name: '' + name, props: Object(props) === props ? props : undefined });
+    if (cmd == 'end' && s) {
+      flush();
+      cut(now());
+      retry();
+      ss.removeItem(SESSION_KEY);
+      s = null;
+    }
+  });
+  const queued = (w.edgereplay && w.edgereplay.q) || [];
+  w.edgereplay = api_ as Queued;
+
+  const masked = (el: Element) => {
+    const m = el.closest('[data-er-mask],[data-er-unmask]');
+    return m ? m.hasAttribute('data-er-mask') : maskAll;
+  };
+  const selector = (el: Element | null) => {
+    const parts: string[] = [];
+    for (let k = 0; el && k < 3 && el != d.body; k++, el = el.parentElement) {
+      parts.unshift(el.tagName.toLowerCase() + (el.id ? '#' + el.id : el.classList[0] ? '.' + el.classList[0] : ''));
+      if (el.id) break;
+    }
+    return parts.join('>');
+  };
+
+  // Capture phase: a page's stopPropagation() does not hide its clicks from us.
+  const on = (t: EventTarget, type: string, fn: (e: any) => void) => t.addEventListener(type, guard(fn), true);
+  on(d, 'click', (e: MouseEvent) => {
+    const target = e.target as Element;
+    const el = (target.closest && target.closest('a,button,[role=button],input,select,textarea,label')) || target;
+    // textContent never holds what a visitor typed (that is in .value), so
+    // inputs contribute no text; masked elements none at all.
+    const text = masked(el) ? undefined : (el.textContent || '').trim().slice(0, 80) || undefined;
+    push({ type: 'click', x: e.pageX | 0, y: e.pageY | 0, selector: selector(el), text });
+  });
+  on(w, 'scroll', () => {
+    // The server clamps to 100 (elastic overscroll can pass it).
+    const pct = (((w.scrollY + innerHeight) * 100) / d.documentElement.scrollHeight) | 0;
+    if (pct > scrollMax) scrollMax = pct;
+  });
+  on(d, 'visibilitychange', () => {
+    push({ type: 'visibility', state: d.visibilityState });
+    if (d.visibilityState == 'hidden') flush(true);
+  });
+  on(w, 'pagehide', () => flush(true));
+  if (attr('errors') != null) on(w, 'error', (e: ErrorEvent) => push({ type: 'error', message: String(e.message).slice(0, 500), source: e.filename }));
+
+  // Single-page apps: a page view whenever the URL changes.
+  const changed = () => {
+    if (location.href != url) {
+      url = location.href;
+      pageView();
+    }
+  };
+  const safeChanged = guard(changed);
+  for (const m of ['pushState', 'replaceState'] as const) {
+    const orig = history[m];
+    history[m] = function (this: History, ...a: Parameters<History['pushState']>) {
+      orig.apply(this, a);
+      safeChanged();
+    };
+  }
+  on(w, 'popstate', changed);
+  on(w, 'hashchange', changed);
+
+  // Offline at start: events wait in memory and the start is tried again.
+  const later = () => !s && begin().catch(() => setTimeout(later, 5e3));
+  on(w, 'online', () => (later(), retry()));
+  pageView();
+  for (const args of queued) api_(...(args as unknown as unknown[]));
+  later();
+})();
