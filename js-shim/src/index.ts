@@ -8,6 +8,7 @@ import ops from './routes/ops';
 import replay from './routes/replay';
 import sessions from './routes/sessions';
 import track from './routes/track';
+import tracker from './routes/tracker';
 import { runScheduled } from './services/background';
 
 const app = new Hono<AppBindings>();
@@ -18,6 +19,7 @@ app.route('/analytics', analytics);
 app.route('/api/sessions', sessions);
 app.route('/replay', replay);
 app.route('/', ops);
+app.route('/', tracker);
 
 app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
 app.onError(renderError);
