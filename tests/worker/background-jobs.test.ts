@@ -61,4 +61,16 @@ describe('background jobs', () => {
     const pages = await db.query(`SELECT page_views FROM page_daily WHERE site_id = $1 AND path = '/pricing'`, [siteId]);
     assert.equal(pages.rows[0].page_views, 1);
   });
+
+  it('end sessions idle for 30 minutes at their last activity and compact them', async () => {
+    const s = await startSession(stack, siteId);
+    assert.equal((await sendBatch(stack, s, 0, [pageView(Date.parse(s.session_started_at))])).status, 202);
+    await stack.db.query(`UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE id = $1`, [s.session_id]);
+    const fresh = await startSession(stack, siteId);
+    await runCron(stack);
+    const { rows } = await stack.db.query('SELECT id, ended_at = last_seen_at AS at_last_seen, compacted_at IS NOT NULL AS compacted FROM sessions WHERE id = ANY($1)', [[s.session_id, fresh.session_id]]);
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    assert.deepEqual(byId[s.session_id], { id: s.session_id, at_last_seen: true, compacted: true });
+    assert.equal(byId[fresh.session_id].at_last_seen, null); // still open
+  });
 });

@@ -3,9 +3,12 @@
 // own Postgres client, since the request's client closes with the response.
 import type { AppEnv } from '../env';
 import { readWatermark, syncSessions, syncSites, writeWatermark } from '../storage/d1-cache-sync';
-import { allSites, connect, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
+import { allSites, connect, endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
 import { compactSession, type SessionLocation } from './replay';
 import { reconcilePending } from './reconcile';
+
+/** The tracker starts a new session after 30 minutes without activity. */
+export const IDLE_MS = 30 * 60_000;
 
 export async function withSql<T>(env: AppEnv, fn: (sql: Sql) => Promise<T>): Promise<T> {
   if (!env.HYPERDRIVE) throw new Error('HYPERDRIVE binding missing');
@@ -52,6 +55,9 @@ export async function runScheduled(env: AppEnv, cron: string): Promise<Record<st
   return withSql(env, async (sql) => {
     const done: Record<string, number> = {};
     done.reconciled = await reconcilePending(env, sql);
+    const ended = await endIdleSessions(sql, IDLE_MS, 500);
+    await syncSessions(env, ended);
+    done.ended = ended.length;
     done.cached = await catchUpCache(env, sql);
     done.compacted = await compactEnded(env, sql);
     void cron;

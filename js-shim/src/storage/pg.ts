@@ -232,6 +232,20 @@ export async function sessionsToCompact(sql: Sql, limit: number): Promise<Sessio
     ORDER BY ended_at LIMIT ${limit}`;
 }
 
+/**
+ * Ends sessions idle past the tracker's 30-minute rule at their last activity
+ * (a tab closed without a final batch never says goodbye). Returns them for
+ * the D1 cache; compaction picks them up next.
+ */
+export async function endIdleSessions(sql: Sql, idleMs: number, limit: number): Promise<SessionRow[]> {
+  const rows = await sql`
+    UPDATE sessions SET ended_at = last_seen_at, updated_at = now()
+    WHERE id IN (SELECT id FROM sessions WHERE ended_at IS NULL AND last_seen_at < now() - ${idleMs / 1000} * interval '1 second'
+                 ORDER BY last_seen_at LIMIT ${limit})
+    RETURNING ${sessionColumns(sql)}`;
+  return rows.map(normaliseSession);
+}
+
 export async function markCompacted(sql: Sql, sessionId: string): Promise<void> {
   await sql`UPDATE sessions SET compacted_at = now() WHERE id = ${sessionId}`;
 }
