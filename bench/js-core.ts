@@ -24,7 +24,7 @@ import { DEFAULT_LIMITS, type Delta, type Limits } from '../js-shim/src/core.ts'
 
 const MAX_SEQ = 2147483647;
 const MAX_EPOCH_MS = 253402300799999;
-const MAX_DEPTH = 32;
+const MAX_DEPTH = 128; // json::kMaxDepth
 const MAX_MEMBERS = 64;
 const MAX_PATH_BYTES = 512;
 const DAY_MS = 86400000;

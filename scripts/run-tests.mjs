@@ -35,7 +35,9 @@ export const SUITES = [
     steps: [['cmake', ['--preset', 'emscripten']], ['cmake', ['--build', '--preset', 'emscripten']], ['node', ['--no-experimental-fetch', 'build/emscripten/core_tests.cjs']]],
   },
   { name: 'core:abi', parse: nodeTest, steps: [nodeTests('tests/core/abi.test.ts')] },
+  { name: 'tracker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/tracker'))] },
   { name: 'worker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/worker'))] },
+  { name: 'e2e', parse: nodeTest, steps: [nodeTests(...testFiles('tests/e2e'))] },
 ];
 
 function run(cmd, args) {

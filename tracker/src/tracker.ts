@@ -28,15 +28,15 @@ function guard<A extends unknown[]>(fn: (...a: A) => void) {
     try {
       fn(...a);
     } catch (e) {
-      drop('error', e);
+      drop(e);
     }
   };
 }
 
 guard(() => {
   const site = attr('site');
-  const api = attr('api') || (script ? new URL(script.src).origin : '');
-  if (!site || !api) return drop('no site');
+  if (!site) return drop('data-site?');
+  const api = attr('api') || new URL(script!.src).origin;
   if (attr('respect-dnt') != 'false' && (n.doNotTrack == '1' || n.globalPrivacyControl)) return drop('dnt');
   const maskAll = attr('mask') == 'all';
 
@@ -124,7 +124,8 @@ guard(() => {
         // Language and time zone come from the request's headers at the server.
         body: JSON.stringify({ site_id: site, url: location.href, referrer: d.referrer, screen: screen.width + 'x' + screen.height }),
       });
-      if (!r.ok) return r.status >= 500 && setTimeout(later, 5e3); // 4xx: unknown site or origin
+      if (r.status >= 500) throw r.status;
+      if (!r.ok) return; // unknown site or origin: nothing to retry
       s = await r.json();
       s!.seq = 0;
       s!.la = now();
@@ -214,10 +215,12 @@ guard(() => {
   on(w, 'popstate', changed);
   on(w, 'hashchange', changed);
 
-  // Offline at start: events wait in memory and the start is tried again.
-  const later = () => !s && begin().catch(() => setTimeout(later, 5e3));
-  on(w, 'online', () => (later(), retry()));
+  // Runs begin once; offline or a 5xx at start: events wait in memory and
+  // the start is tried again.
+  let starting = 0;
+  const later = (): unknown => starting || ((starting = 1), begin().catch(() => setTimeout(later, 5e3)).finally(() => (starting = 0)));
+  on(w, 'online', () => (s || later(), retry()));
   pageView();
-  for (const args of queued) api_(...(args as unknown as unknown[]));
+  for (const args of queued) api_(...(args as unknown as [unknown, unknown?, unknown?]));
   later();
 })();

@@ -27,6 +27,8 @@ export interface Probe {
 
 export interface Stack {
   mf: Miniflare;
+  /** The Worker's origin when started with listen: true. */
+  url: string;
   pg: Awaited<ReturnType<typeof startPostgres>>;
   db: pg.Client; // superuser client for assertions and fixtures
   probe: Probe;
@@ -38,7 +40,16 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  probe?: boolean;
+  d1?: boolean;
+  /** Serve on a loopback port (for a browser); the URL is in stack.url. */
+  listen?: boolean;
+  /** Extra vars for the Worker, e.g. a short BATCH_INTERVAL_MS. */
+  vars?: Record<string, string>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const server = await startPostgres();
   await migratePostgres(server.superUrl);
   const db = new pg.Client(server.superUrl);
@@ -80,6 +91,7 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
   };
   const mf = new Miniflare({
     defaultPersistRoot: persist,
+    ...(opts.listen ? { host: '127.0.0.1', port: 0 } : {}),
     workers: [
       {
         name: 'edgereplay',
@@ -89,7 +101,7 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
         modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
         compatibilityDate: '2026-04-01',
         compatibilityFlags: ['nodejs_compat'],
-        bindings: { TOKEN_SECRET, BATCH_INTERVAL_MS: '20000' },
+        bindings: { TOKEN_SECRET, BATCH_INTERVAL_MS: '20000', ...opts.vars },
         // Through the fault proxy; sslmode=disable: loopback needs no TLS.
         hyperdrives: { HYPERDRIVE: `postgres://${WORKER_ROLE}:worker@127.0.0.1:${proxy.port}/edgereplay?sslmode=disable` },
         ...storage,
@@ -114,10 +126,11 @@ export async function startStack(opts: { probe?: boolean; d1?: boolean } = {}): 
         : []),
     ],
   });
-  await mf.ready;
+  const url = (await mf.ready).toString().replace(/\/$/, '');
 
   const stack: Stack = {
     mf,
+    url,
     pg: server,
     db,
     probe,

@@ -13,8 +13,10 @@ namespace edgereplay::json {
 enum class Kind : uint8_t { invalid, object, array, string, number, boolean, null };
 
 // Deepest nesting accepted anywhere in a body; deeper input is refused
-// instead of recursing without bound.
-constexpr int kMaxDepth = 32;
+// instead of recursing without bound. rrweb snapshots nest two levels per DOM
+// level (node, childNodes), and real pages reach 30+ DOM levels, so the bound
+// is generous; each level costs one small stack frame.
+constexpr int kMaxDepth = 128;
 
 struct ScanError {
   bool failed = false;    // grammar error: the scan stopped

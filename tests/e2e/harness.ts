@@ -1,0 +1,58 @@
+// End-to-end harness: the integration stack listening on loopback, a test
+// site served from another loopback origin, and Debian's Chromium driven by
+// playwright-core.
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Serves tests/e2e/site/index.html for every path (an SPA), with the snippet filled in. */
+export async function serveSite(workerUrl: string, siteId: string, attrs = ''): Promise<{ url: string; close(): Promise<void> }> {
+  const template = readFileSync(new URL('./site/index.html', import.meta.url), 'utf8');
+  const html = template.replace('{{WORKER}}', workerUrl).replace('{{SITE}}', siteId).replace('{{ATTRS}}', attrs);
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/favicon.ico') return res.writeHead(204).end();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * The text of every object whose key contains `part`. Compaction may delete
+ * chunks between a list and a get; then the listing is read again.
+ */
+async function readAll(bucket: R2Bucket, part = ''): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const listed = await bucket.list();
+    let text = '';
+    let complete = true;
+    for (const o of listed.objects) {
+      if (!o.key.includes(part)) continue;
+      const object = await bucket.get(o.key);
+      if (!object) complete = false;
+      else text += await object.text();
+    }
+    if (complete || attempt > 5) return text;
+  }
+}
+
+/** Every stored event line of a session, from R2. */
+export async function storedLines(bucket: R2Bucket, sessionId: string): Promise<{ raw: string; lines: Record<string, any>[] }> {
+  const raw = await readAll(bucket, `/${sessionId}/`);
+  return { raw, lines: raw.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+}
+
+/** All bytes in the bucket, for "this text appears nowhere" checks. */
+export async function everything(bucket: R2Bucket): Promise<string> {
+  return readAll(bucket);
+}
