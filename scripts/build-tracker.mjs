@@ -22,6 +22,9 @@ async function bundle(entry, define = {}) {
     target: 'es2019',
     write: false,
     legalComments: 'none',
+    // tracker/tsconfig.json is for type checking; its "strict" would make
+    // esbuild add "use strict" bytes that an IIFE does not need.
+    tsconfigRaw: {},
     define,
   });
   return out.outputFiles[0].text;
