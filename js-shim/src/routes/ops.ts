@@ -1,4 +1,4 @@
-// Operations: GET /health and GET /api/version.
+// Operations: GET /health, GET /ping and GET /api/version.
 import { Hono } from 'hono';
 import type { AppBindings, AppEnv } from '../env';
 import { pingCache } from '../storage/d1-cache-sync';
@@ -39,6 +39,10 @@ export async function healthOf(env: AppEnv) {
 }
 
 const ops = new Hono<AppBindings>();
+
+// Liveness without touching any binding: for uptime checks, and as the
+// baseline route the end-to-end benchmark measures the batch route against.
+ops.get('/ping', (c) => c.text('ok', 200, { 'Cache-Control': 'no-store' }));
 
 ops.get('/health', async (c) => {
   const health = await healthOf(c.env);
