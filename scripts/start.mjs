@@ -8,6 +8,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
+import { ensureAdmin, generatePassword } from './lib/admin.mjs';
 import { migratePostgres } from './lib/migrations.mjs';
 import { freePort } from './lib/postgres-server.mjs';
 
@@ -95,8 +96,13 @@ async function bootstrap(databaseUrl, url) {
         hash(apiToken),
       ]);
     }
+    // The dashboard login: the same password on every start (it is set again,
+    // so it holds even after the database was reset).
+    const adminEmail = previous.admin_email ?? 'admin@edgereplay.localhost';
+    const adminPassword = previous.admin_password ?? generatePassword();
+    await ensureAdmin(client, { email: adminEmail, password: adminPassword, name: 'Local admin' });
     const snippet = `<script defer src="${url}/tracker.js" data-site="local"></script>`;
-    const facts = { ...previous, url, site_id: 'local', api_token: apiToken, snippet };
+    const facts = { ...previous, url, site_id: 'local', api_token: apiToken, admin_email: adminEmail, admin_password: adminPassword, snippet };
     writeFileSync(file, JSON.stringify(facts, null, 2) + '\n', { mode: 0o600 });
     return facts;
   } finally {
@@ -139,6 +145,7 @@ edgereplay is running at ${url}
   Health:     ${url}/health
   Site id:    local
   API token:  ${facts.api_token}
+  Admin:      ${facts.admin_email} / ${facts.admin_password}  (POST ${url}/api/auth/sign-in/email)
   Snippet:    ${facts.snippet}
 
 The same facts are in ${LOCAL}/dev.json. Ctrl-C stops everything.

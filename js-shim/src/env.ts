@@ -4,6 +4,8 @@
 export interface Secrets {
   /** Signs session tokens (HMAC-SHA256). `wrangler secret put TOKEN_SECRET`. */
   TOKEN_SECRET: string;
+  /** Signs dashboard login cookies (Better Auth); TOKEN_SECRET when unset. */
+  BETTER_AUTH_SECRET?: string;
   /** Protects POST /api/deployments. */
   DEPLOY_TOKEN?: string;
   /** Version facts embedded by `npm run deploy`. */
@@ -22,9 +24,14 @@ export type AppEnv = Omit<Env, 'DB' | 'HYPERDRIVE'> &
     HYPERDRIVE?: Hyperdrive;
   };
 
+/** Who is calling, as the auth middleware established it. */
+export type Principal =
+  | { kind: 'token'; tokenId: string; siteId: string | null }
+  | { kind: 'user'; userId: string; email: string; role: string; siteId: null };
+
 export interface AppVariables {
-  /** Set by the auth middleware on read routes. */
-  principal?: { kind: 'token'; tokenId: string; siteId: string | null };
+  /** Set by the auth middleware on read and admin routes. */
+  principal?: Principal;
 }
 
 export type AppBindings = { Bindings: AppEnv; Variables: AppVariables };

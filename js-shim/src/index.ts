@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import type { AppBindings, AppEnv } from './env';
 import { ApiError, errorBody, renderError } from './errors';
 import { closeDb } from './lib/db';
+import adminUsers from './routes/admin-users';
 import analytics from './routes/analytics';
+import auth from './routes/auth';
 import ops from './routes/ops';
 import replay from './routes/replay';
 import sessions from './routes/sessions';
@@ -18,6 +20,8 @@ app.route('/track', track);
 app.route('/analytics', analytics);
 app.route('/api/sessions', sessions);
 app.route('/replay', replay);
+app.route('/api/auth', auth);
+app.route('/api/admin/users', adminUsers);
 app.route('/', ops);
 app.route('/', tracker);
 

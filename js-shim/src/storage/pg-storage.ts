@@ -1,0 +1,131 @@
+// Storage administration in Postgres: row counts, the sessions an export or a
+// clear covers, their deletion, and the audit log of what was deleted.
+import type { PageCount } from '../core';
+import type { Sql } from './pg';
+
+/** Every table the stats report on; a fixed list, spliced as identifiers. */
+export const COUNTED_TABLES = [
+  'sites', 'sessions', 'page_daily', 'api_tokens', 'user', 'session', 'account', 'verification',
+  'deployment_history', 'admin_audit_log',
+] as const;
+
+export async function tableRowCounts(sql: Sql): Promise<Record<string, number>> {
+  const columns = COUNTED_TABLES.map((t) => `(SELECT count(*) FROM "${t}")::int AS "${t}"`).join(', ');
+  const [row] = await sql.unsafe(`SELECT ${columns}`);
+  return row as Record<string, number>;
+}
+
+export async function sessionsPerSiteDay(sql: Sql, from: Date, to: Date) {
+  return sql`
+    SELECT site_id, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS sessions,
+           COALESCE(sum(event_count), 0)::int AS events, COALESCE(sum(bytes_stored), 0)::float8 AS bytes_ingested
+    FROM sessions WHERE started_at >= ${from} AND started_at < ${to}
+    GROUP BY 1, 2 ORDER BY 2, 1`;
+}
+
+/** What a clear covers: one session, a site (optionally only before a time), or everything before a time. */
+export interface ClearScope {
+  sessionId?: string;
+  siteId?: string;
+  before?: Date;
+}
+
+export interface StoredSession {
+  id: string;
+  site_id: string;
+  started_at: Date;
+  applied_seqs: number[];
+}
+
+function scopeWhere(sql: Sql, s: ClearScope) {
+  return sql`
+    ${s.sessionId ? sql`AND id = ${s.sessionId}` : sql``}
+    ${s.siteId ? sql`AND site_id = ${s.siteId}` : sql``}
+    ${s.before ? sql`AND started_at < ${s.before}` : sql``}`;
+}
+
+/** The next sessions a clear deletes, oldest first. */
+export async function sessionsInScope(sql: Sql, s: ClearScope, limit: number): Promise<StoredSession[]> {
+  return sql<StoredSession[]>`
+    SELECT id, site_id, started_at, to_jsonb(applied_seqs) AS applied_seqs FROM sessions
+    WHERE true ${scopeWhere(sql, s)} ORDER BY started_at, id LIMIT ${limit}`;
+}
+
+export async function countSessionsInScope(sql: Sql, s: ClearScope): Promise<number> {
+  const [row] = await sql`SELECT count(*)::int AS n FROM sessions WHERE true ${scopeWhere(sql, s)}`;
+  return row.n as number;
+}
+
+/** Session ids match [A-Za-z0-9_-], so a text[] literal needs no quoting. */
+export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  const rows = await sql`DELETE FROM sessions WHERE id = ANY(${`{${ids.join(',')}}`}::text[]) RETURNING id`;
+  return rows.length;
+}
+
+/** Page rollups of a site, or of days before a time (for one site or all). */
+export async function deletePageRollups(sql: Sql, s: { siteId?: string; before?: Date }): Promise<number> {
+  const rows = await sql`
+    DELETE FROM page_daily WHERE true
+      ${s.siteId ? sql`AND site_id = ${s.siteId}` : sql``}
+      ${s.before ? sql`AND day < (${s.before}::timestamptz AT TIME ZONE 'UTC')::date` : sql``}
+    RETURNING site_id`;
+  return rows.length;
+}
+
+/** Takes one session's page views back out of the daily rollup (a single-session clear). */
+export async function subtractPageViews(sql: Sql, siteId: string, pages: PageCount[]): Promise<void> {
+  if (!pages.length) return;
+  await sql`
+    WITH gone AS (
+      UPDATE page_daily p SET page_views = GREATEST(p.page_views - x.views, 0)
+      FROM jsonb_to_recordset(${sql.json(pages as never)}::jsonb) AS x(day text, path text, views int)
+      WHERE p.site_id = ${siteId} AND p.day = x.day::date AND p.path = x.path
+      RETURNING p.site_id, p.day, p.path, p.page_views
+    )
+    DELETE FROM page_daily d USING gone
+    WHERE d.site_id = gone.site_id AND d.day = gone.day AND d.path = gone.path AND gone.page_views = 0`;
+}
+
+export interface Actor {
+  kind: 'user' | 'token' | 'system';
+  id: string;
+}
+
+export async function insertAudit(sql: Sql, actor: Actor, action: string, target: object, result: object): Promise<number> {
+  const [row] = await sql`
+    INSERT INTO admin_audit_log (actor_kind, actor_id, action, target, result)
+    VALUES (${actor.kind}, ${actor.id}, ${action}, ${sql.json(target as never)}, ${sql.json(result as never)})
+    RETURNING id::int AS id`;
+  return row.id as number;
+}
+
+export async function retentionPolicies(sql: Sql): Promise<{ id: string; retention_days: number }[]> {
+  return sql<{ id: string; retention_days: number }[]>`SELECT id, retention_days FROM sites ORDER BY id`;
+}
+
+/**
+ * Sessions an export covers, in pages ordered by id: a stable key, unlike
+ * started_at, whose microseconds a JS Date would round away between pages.
+ */
+export async function sessionsForExport(
+  sql: Sql,
+  s: { siteId?: string; sessionId?: string; from?: Date; to?: Date },
+  afterId: string | null,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
+  const rows = await sql`
+    SELECT * FROM sessions WHERE true
+      ${s.sessionId ? sql`AND id = ${s.sessionId}` : sql``}
+      ${s.siteId ? sql`AND site_id = ${s.siteId}` : sql``}
+      ${s.from ? sql`AND started_at >= ${s.from}` : sql``}
+      ${s.to ? sql`AND started_at < ${s.to}` : sql``}
+      ${afterId ? sql`AND id > ${afterId}` : sql``}
+    ORDER BY id LIMIT ${limit}`;
+  // Bookkeeping columns say nothing about the visitor.
+  return rows.map(({ applied_seqs: _s, entry_key: _e, exit_key: _x, ...row }) => ({
+    ...row,
+    duration_ms: Number(row.duration_ms),
+    bytes_stored: Number(row.bytes_stored),
+  }));
+}
