@@ -9,6 +9,8 @@ import auth from './routes/auth';
 import ops from './routes/ops';
 import replay from './routes/replay';
 import sessions from './routes/sessions';
+import sites from './routes/sites';
+import tokens from './routes/tokens';
 import track from './routes/track';
 import tracker from './routes/tracker';
 import { runScheduled } from './services/background';
@@ -22,6 +24,8 @@ app.route('/api/sessions', sessions);
 app.route('/replay', replay);
 app.route('/api/auth', auth);
 app.route('/api/admin/users', adminUsers);
+app.route('/api/sites', sites);
+app.route('/api/tokens', tokens);
 app.route('/', ops);
 app.route('/', tracker);
 

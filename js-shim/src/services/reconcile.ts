@@ -8,7 +8,7 @@ import { applyBatch, type SessionRow, type Sql } from '../storage/pg';
 import { deleteKeys, listPrefix, PENDING_PREFIX } from '../storage/r2';
 import { syncSessions } from '../storage/d1-cache-sync';
 import { getCore } from '../wasm';
-import { loadReplay, type SessionLocation } from './replay';
+import { loadReplay, prefixOf, type SessionLocation } from './replay';
 
 const NEWLINE = 10;
 
@@ -71,8 +71,19 @@ export async function reconcilePending(env: AppEnv, sql: Sql): Promise<number> {
     const meta = marker.customMetadata ?? {};
     const sessionId = marker.key.slice(PENDING_PREFIX.length);
     if (!meta.site_id || !meta.session_started_at) continue;
-    const rows = await reconcileSession(env, sql, { id: sessionId, site_id: meta.site_id, started_at: meta.session_started_at });
-    if (rows.length) await syncSessions(env, [rows[rows.length - 1]]);
+    const session = { id: sessionId, site_id: meta.site_id, started_at: meta.session_started_at };
+    try {
+      const rows = await reconcileSession(env, sql, session);
+      if (rows.length) await syncSessions(env, [rows[rows.length - 1]]);
+    } catch (err) {
+      // 23503 foreign_key_violation: the site was deleted after the batch was
+      // stored, so its events have no home left; anything else waits for the next run.
+      if ((err as { code?: string }).code !== '23503') {
+        console.warn('reconcile deferred', sessionId, err);
+        continue;
+      }
+      await deleteKeys(env.EVENTS, (await listPrefix(env.EVENTS, prefixOf(session))).map((o) => o.key));
+    }
     await deleteKeys(env.EVENTS, [marker.key]);
     done++;
   }

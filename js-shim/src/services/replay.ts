@@ -15,7 +15,8 @@ export function startedAtText(started: Date | string): string {
   return new Date(started).toISOString();
 }
 
-function prefixOf(s: SessionLocation): string {
+/** The R2 prefix every object of the session lives under. */
+export function prefixOf(s: SessionLocation): string {
   const r = getCore().sessionPrefix(s.id, startedAtText(s.started_at));
   if (!r.ok) throw new Error(`cannot derive prefix for ${s.id}: ${r.code}`);
   return r.key;

@@ -1,7 +1,7 @@
 // Site config lookups, cheapest first: this isolate's memory, then the D1
 // cache, then (only where a Postgres read is allowed) Postgres itself.
 import type { AppEnv } from '../env';
-import { cachedSite, syncSites } from '../storage/d1-cache-sync';
+import { cachedSite, removeSessionsWhere, removeSites, syncSites } from '../storage/d1-cache-sync';
 import { findSite, type SiteConfig, type Sql } from '../storage/pg';
 
 const TTL_MS = 60_000;
@@ -9,6 +9,23 @@ const memory = new Map<string, { site: SiteConfig | null; at: number }>();
 
 export function forgetSite(siteId: string): void {
   memory.delete(siteId);
+}
+
+/**
+ * After a site is created or edited: the D1 cache and this isolate's memory
+ * hold the new config at once; other isolates pick it up when their memory
+ * entry expires (TTL_MS), since ingest reads D1 and never Postgres.
+ */
+export async function refreshSite(env: AppEnv, site: SiteConfig): Promise<void> {
+  memory.set(site.id, { site, at: Date.now() });
+  await syncSites(env, [site]);
+}
+
+/** After a site is deleted: ingest refuses it here at once, and everywhere once memory expires. */
+export async function dropSite(env: AppEnv, siteId: string): Promise<void> {
+  memory.set(siteId, { site: null, at: Date.now() });
+  await removeSites(env, [siteId]);
+  await removeSessionsWhere(env, { siteId });
 }
 
 /** For ingest: memory and D1 only, never Postgres (ARCHITECTURE.md §5.1). */

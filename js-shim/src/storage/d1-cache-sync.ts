@@ -79,6 +79,51 @@ export async function removeSites(env: AppEnv, siteIds: string[]): Promise<void>
   }
 }
 
+/**
+ * Drops cached session rows (a storage clear or retention). Returns false when
+ * the cache could not be changed, so the caller can report it; true when done
+ * or when there is no cache.
+ */
+export async function removeSessions(env: AppEnv, ids: string[]): Promise<boolean> {
+  if (!env.DB || !ids.length) return true;
+  const db = env.DB;
+  // D1: 100 bound parameters per statement.
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const part = ids.slice(i, i + 100);
+    statements.push(db.prepare(`DELETE FROM sessions WHERE id IN (${part.map((_, k) => `?${k + 1}`).join(', ')})`).bind(...part));
+  }
+  try {
+    await db.batch(statements);
+    return true;
+  } catch (err) {
+    console.warn('d1 cache: session removal failed', err);
+    return false;
+  }
+}
+
+/** Drops cached sessions of a site and/or started before a time. */
+export async function removeSessionsWhere(env: AppEnv, s: { siteId?: string; before?: Date }): Promise<boolean> {
+  if (!env.DB || (!s.siteId && !s.before)) return true;
+  const params: string[] = [];
+  let where = '';
+  if (s.siteId) {
+    params.push(s.siteId);
+    where += ` AND site_id = ?${params.length}`;
+  }
+  if (s.before) {
+    params.push(s.before.toISOString());
+    where += ` AND started_at < ?${params.length}`;
+  }
+  try {
+    await env.DB.prepare(`DELETE FROM sessions WHERE 1 = 1${where}`).bind(...params).run();
+    return true;
+  } catch (err) {
+    console.warn('d1 cache: session removal failed', err);
+    return false;
+  }
+}
+
 /** Cached site config, or undefined on a miss or when D1 is unavailable. */
 export async function cachedSite(env: AppEnv, siteId: string): Promise<SiteConfig | undefined> {
   if (!env.DB) return undefined;

@@ -46,6 +46,53 @@ export async function getAll(bucket: R2Bucket, keys: string[], concurrency = 6):
   return out;
 }
 
+/**
+ * Counts R2 calls against a per-invocation budget: Workers allow a bounded
+ * number of subrequests per invocation (1,000 on the paid plan), and every R2
+ * call is one.
+ */
+export class CallBudget {
+  constructor(public left: number) {}
+  spend(): boolean {
+    if (this.left <= 0) return false;
+    this.left--;
+    return true;
+  }
+}
+
+/** The "folders" one level below a prefix (R2 groups keys by the delimiter). */
+export async function listFolders(bucket: R2Bucket, prefix: string, budget: CallBudget): Promise<string[] | null> {
+  const folders: string[] = [];
+  let cursor: string | undefined;
+  do {
+    if (!budget.spend()) return null;
+    const page = await bucket.list({ prefix, delimiter: '/', cursor, limit: 1000 });
+    folders.push(...page.delimitedPrefixes);
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return folders.sort();
+}
+
+/**
+ * Walks every object under a prefix, a page (up to 1,000 objects) at a time.
+ * Returns false when the budget ran out before the end.
+ */
+export async function scanPrefix(
+  bucket: R2Bucket,
+  prefix: string,
+  budget: CallBudget,
+  onPage: (objects: R2Object[]) => Promise<void> | void,
+): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    if (!budget.spend()) return false;
+    const page = await bucket.list({ prefix, cursor, limit: 1000, include: ['customMetadata'] });
+    await onPage(page.objects);
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return true;
+}
+
 export async function putObject(bucket: R2Bucket, key: string, bytes: Uint8Array, customMetadata: Record<string, string>): Promise<void> {
   await bucket.put(key, bytes, { httpMetadata: { contentType: 'application/x-ndjson' }, customMetadata });
 }

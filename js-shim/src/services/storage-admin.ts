@@ -1,0 +1,369 @@
+// Storage administration across the three stores: stats, the NDJSON export
+// of a site or a session (a GDPR access request), clears (a session, a site,
+// or everything before a date) and the daily retention run. R2 is the event
+// store, Postgres the truth, D1 a cache: a clear deletes in that order, so a
+// failure part-way leaves rows pointing at nothing rather than objects no row
+// points at, and running the same clear again finishes it.
+import type { AppEnv } from '../env';
+import { removeSessions, removeSessionsWhere } from '../storage/d1-cache-sync';
+import type { Sql } from '../storage/pg';
+import {
+  countSessionsInScope,
+  deletePageRollups,
+  deleteSessionRows,
+  insertAudit,
+  retentionPolicies,
+  sessionsForExport,
+  sessionsInScope,
+  sessionsPerSiteDay,
+  subtractPageViews,
+  tableRowCounts,
+  type Actor,
+  type ClearScope,
+  type StoredSession,
+} from '../storage/pg-storage';
+import { CallBudget, deleteKeys, listFolders, listPrefix, PENDING_PREFIX, scanPrefix } from '../storage/r2';
+import { getCore } from '../wasm';
+import { loadReplay, prefixOf } from './replay';
+
+const DAY_MS = 86_400_000;
+/** R2 calls one clear, retention run or stats scan may make (see CallBudget). */
+export const R2_CALL_BUDGET = 500;
+/** Sessions deleted per Postgres statement. */
+const ROWS_PER_BATCH = 500;
+const SESSIONS_PREFIX = 'sessions/';
+
+const dayPrefix = (day: Date) => `${SESSIONS_PREFIX}${day.toISOString().slice(0, 10).replace(/-/g, '/')}/`;
+export const startOfDay = (ms: number) => new Date(ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS));
+
+// ---------------------------------------------------------------- stats
+
+export interface SiteDay {
+  site_id: string;
+  day: string;
+  sessions: number;
+  events: number;
+  r2_objects: number;
+  r2_bytes: number;
+}
+
+/**
+ * R2 objects and bytes per site and day (from listing each day's prefix; an
+ * object's site is in its metadata), sessions per site and day, and row
+ * counts per table. `complete` is false when the R2 listing hit its budget.
+ */
+export async function storageStats(env: AppEnv, sql: Sql, from: Date, to: Date) {
+  const budget = new CallBudget(R2_CALL_BUDGET);
+  const rows = new Map<string, SiteDay>();
+  const row = (site_id: string, day: string) => {
+    const key = `${day}|${site_id}`;
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { site_id, day, sessions: 0, events: 0, r2_objects: 0, r2_bytes: 0 }));
+    return r;
+  };
+  let complete = true;
+  for (let day = startOfDay(from.getTime()); day < to && complete; day = new Date(day.getTime() + DAY_MS)) {
+    const name = day.toISOString().slice(0, 10);
+    complete = await scanPrefix(env.EVENTS, dayPrefix(day), budget, (objects) => {
+      for (const o of objects) {
+        const r = row(o.customMetadata?.site_id ?? 'unknown', name);
+        r.r2_objects++;
+        r.r2_bytes += o.size;
+      }
+    });
+  }
+  let pending = 0;
+  if (complete) complete = await scanPrefix(env.EVENTS, PENDING_PREFIX, budget, (objects) => void (pending += objects.length));
+  for (const s of await sessionsPerSiteDay(sql, from, to)) {
+    const r = row(s.site_id as string, s.day as string);
+    r.sessions = s.sessions as number;
+    r.events = s.events as number;
+  }
+  const bySiteDay = [...rows.values()].sort((a, b) => (a.day === b.day ? (a.site_id < b.site_id ? -1 : 1) : a.day < b.day ? -1 : 1));
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    by_site_day: bySiteDay,
+    totals: {
+      sessions: bySiteDay.reduce((n, r) => n + r.sessions, 0),
+      r2_objects: bySiteDay.reduce((n, r) => n + r.r2_objects, 0),
+      r2_bytes: bySiteDay.reduce((n, r) => n + r.r2_bytes, 0),
+      pending_markers: pending,
+    },
+    tables: await tableRowCounts(sql),
+    complete,
+  };
+}
+
+// ---------------------------------------------------------------- export
+
+export interface ExportScope {
+  siteId?: string;
+  sessionId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+const EXPORT_PAGE = 50;
+const encoder = new TextEncoder();
+const line = (value: object) => encoder.encode(`${JSON.stringify(value)}\n`);
+
+/**
+ * The export as NDJSON: a header line, then per session one
+ * `{"type":"session",…}` line followed by its events exactly as stored in R2
+ * (each carries session_id, seq, i, ts, type), and a closing
+ * `{"type":"export_end",…}` line, so a cut-off download is recognisable.
+ * Sessions are read a page at a time and events a session at a time, so memory
+ * stays bounded whatever the size of the site. The stream opens its own
+ * Postgres client (`open`), since the request's closes with the response.
+ */
+export function exportStream(
+  env: AppEnv,
+  open: () => Sql,
+  scope: ExportScope,
+  waitUntil: (p: Promise<unknown>) => void,
+): ReadableStream<Uint8Array> {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const work = (async () => {
+    const sql = open();
+    let sessions = 0;
+    let events = 0;
+    try {
+      await writer.write(line({ type: 'export', generated_at: new Date().toISOString(), scope: scopeText(scope) }));
+      let afterId: string | null = null;
+      for (;;) {
+        const page = await sessionsForExport(sql, scope, afterId, EXPORT_PAGE);
+        for (const row of page) {
+          const s = row as Record<string, unknown> & StoredSession;
+          await writer.write(line({ type: 'session', ...s }));
+          const replay = await loadReplay(env.EVENTS, s);
+          if (replay.ndjson.length) {
+            await writer.write(replay.ndjson);
+            if (replay.ndjson[replay.ndjson.length - 1] !== 10) await writer.write(encoder.encode('\n'));
+          }
+          sessions++;
+          events += replay.stats.lines;
+        }
+        if (page.length < EXPORT_PAGE) break;
+        afterId = String(page[page.length - 1].id);
+      }
+      await writer.write(line({ type: 'export_end', sessions, events }));
+      await writer.close();
+    } catch (err) {
+      console.error('export failed', err);
+      await writer.write(line({ type: 'export_error', sessions, events, message: 'The export stopped early; run it again.' })).catch(() => undefined);
+      await writer.close().catch(() => undefined);
+    } finally {
+      await sql.end({ timeout: 5 }).catch(() => undefined);
+    }
+  })();
+  waitUntil(work);
+  return readable;
+}
+
+function scopeText(s: ExportScope) {
+  return {
+    site_id: s.siteId ?? null,
+    session_id: s.sessionId ?? null,
+    from: s.from?.toISOString() ?? null,
+    to: s.to?.toISOString() ?? null,
+  };
+}
+
+// ---------------------------------------------------------------- clear
+
+export interface ClearResult {
+  sessions_deleted: number;
+  /** R2 keys deleted; a session's keys come from its row, so a key that held nothing counts too. */
+  r2_keys_deleted: number;
+  page_rows_deleted: number;
+  cache: 'cleared' | 'none' | 'failed';
+  /** False when the R2 budget ran out: the same clear again continues. */
+  complete: boolean;
+  remaining_sessions: number;
+}
+
+/**
+ * Every key a session can have: one chunk per applied seq (chunk keys are
+ * derived from the seq), the compacted object and a reconcile marker. Deleting
+ * by key costs one R2 call per 1,000 keys, where listing would cost one per session.
+ */
+export function sessionKeys(s: StoredSession): string[] {
+  const prefix = prefixOf(s);
+  return [
+    ...s.applied_seqs.map((seq) => `${prefix}events/${String(seq).padStart(10, '0')}.ndjson`),
+    `${prefix}compacted.ndjson`,
+    `${PENDING_PREFIX}${s.id}`,
+  ];
+}
+
+async function deleteBudgeted(bucket: R2Bucket, keys: string[], budget: CallBudget): Promise<boolean> {
+  // R2 deletes at most 1,000 keys per call.
+  for (let i = 0; i < keys.length; i += 1000) {
+    if (!budget.spend()) return false;
+    await bucket.delete(keys.slice(i, i + 1000));
+  }
+  return true;
+}
+
+/** One session, exactly: its objects are listed, and its page views leave the daily rollup. */
+async function clearSession(env: AppEnv, sql: Sql, s: StoredSession): Promise<ClearResult> {
+  const replay = await loadReplay(env.EVENTS, s);
+  const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
+  const keys = [...(await listPrefix(env.EVENTS, prefixOf(s))).map((o) => o.key), `${PENDING_PREFIX}${s.id}`];
+  await deleteKeys(env.EVENTS, keys);
+  await subtractPageViews(sql, s.site_id, pages);
+  const deleted = await deleteSessionRows(sql, [s.id]);
+  const cached = await removeSessions(env, [s.id]);
+  return {
+    sessions_deleted: deleted,
+    r2_keys_deleted: keys.length - 1,
+    page_rows_deleted: 0,
+    cache: env.DB ? (cached ? 'cleared' : 'failed') : 'none',
+    complete: true,
+    remaining_sessions: 0,
+  };
+}
+
+/**
+ * Everything under the day prefixes before `before`, whatever site it belongs
+ * to (so objects no row points at go too), plus reconcile markers of sessions
+ * that started before it.
+ */
+export async function deleteDaysBefore(bucket: R2Bucket, before: Date, budget: CallBudget): Promise<{ keys: number; complete: boolean }> {
+  const limit = dayPrefix(before);
+  let keys = 0;
+  const deleteAll = async (prefix: string): Promise<boolean> => {
+    // List a page, delete it, until nothing is left (no cursor across deletes).
+    for (;;) {
+      if (!budget.spend()) return false;
+      const page = await bucket.list({ prefix, limit: 1000 });
+      if (!page.objects.length) return true;
+      if (!(await deleteBudgeted(bucket, page.objects.map((o) => o.key), budget))) return false;
+      keys += page.objects.length;
+      if (!page.truncated) return true;
+    }
+  };
+  // Folders are sessions/YYYY/, then …/MM/, then …/DD/: fixed widths, so the
+  // cut-off truncated to a folder's length is that folder's bound.
+  const walk = async (prefix: string): Promise<boolean> => {
+    const folders = await listFolders(bucket, prefix, budget);
+    if (!folders) return false;
+    for (const folder of folders) {
+      const cut = limit.slice(0, folder.length);
+      if (folder < cut) {
+        if (!(await deleteAll(folder))) return false;
+      } else if (folder === cut && folder.length < limit.length) {
+        if (!(await walk(folder))) return false;
+      }
+    }
+    return true;
+  };
+  let complete = await walk(SESSIONS_PREFIX);
+  if (complete) {
+    const stale: string[] = [];
+    complete = await scanPrefix(bucket, PENDING_PREFIX, budget, (objects) => {
+      for (const o of objects) {
+        const started = Date.parse(o.customMetadata?.session_started_at ?? '');
+        if (started < before.getTime()) stale.push(o.key);
+      }
+    });
+    if (complete) complete = await deleteBudgeted(bucket, stale, budget);
+    keys += stale.length;
+  }
+  return { keys, complete };
+}
+
+/**
+ * Clears a scope from R2, Postgres and the D1 cache. A site's sessions go in
+ * batches (their R2 keys first, then their rows); everything-before-a-date
+ * also sweeps R2 by day. Page rollups go once no session of the scope is left.
+ */
+export async function clearStorage(env: AppEnv, sql: Sql, scope: ClearScope, budget = new CallBudget(R2_CALL_BUDGET)): Promise<ClearResult> {
+  if (scope.sessionId) {
+    const [s] = await sessionsInScope(sql, scope, 1);
+    if (!s) return { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: env.DB ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
+    return clearSession(env, sql, s);
+  }
+  const result: ClearResult = { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: env.DB ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
+  const sweepDays = !scope.siteId && scope.before;
+  if (sweepDays) {
+    const swept = await deleteDaysBefore(env.EVENTS, scope.before!, budget);
+    result.r2_keys_deleted += swept.keys;
+    result.complete = swept.complete;
+  }
+  while (result.complete) {
+    const batch = await sessionsInScope(sql, scope, ROWS_PER_BATCH);
+    if (!batch.length) break;
+    if (!sweepDays) {
+      const keys = batch.flatMap(sessionKeys);
+      if (!(await deleteBudgeted(env.EVENTS, keys, budget))) {
+        result.complete = false;
+        break;
+      }
+      result.r2_keys_deleted += keys.length;
+    }
+    const ids = batch.map((s) => s.id);
+    result.sessions_deleted += await deleteSessionRows(sql, ids);
+    if (!(await removeSessions(env, ids))) result.cache = 'failed';
+    if (batch.length < ROWS_PER_BATCH) break;
+  }
+  result.remaining_sessions = await countSessionsInScope(sql, scope);
+  if (result.remaining_sessions > 0) result.complete = false;
+  if (result.complete) {
+    result.page_rows_deleted = await deletePageRollups(sql, scope);
+    // Also the cache rows Postgres never had (legacy D1 sessions).
+    if (!(await removeSessionsWhere(env, scope))) result.cache = 'failed';
+  }
+  return result;
+}
+
+/** Clears and writes the audit row, both or (on an error before the audit) neither reported. */
+export async function clearWithAudit(env: AppEnv, sql: Sql, actor: Actor, scope: ClearScope) {
+  const result = await clearStorage(env, sql, scope);
+  const auditId = await insertAudit(sql, actor, 'storage.clear', clearTarget(scope), result);
+  return { ...result, audit_id: auditId };
+}
+
+function clearTarget(s: ClearScope) {
+  return { session_id: s.sessionId ?? null, site_id: s.siteId ?? null, before: s.before?.toISOString() ?? null };
+}
+
+// ---------------------------------------------------------------- retention
+
+/**
+ * The daily retention run: each site's sessions that started before its
+ * retention window (whole UTC days) leave R2, Postgres and the cache, and R2
+ * days older than every site's window are swept (objects no row points at).
+ * What the budget leaves for tomorrow, tomorrow's run continues.
+ */
+export async function enforceRetention(env: AppEnv, sql: Sql, now = Date.now()) {
+  const budget = new CallBudget(R2_CALL_BUDGET);
+  const policies = await retentionPolicies(sql);
+  const today = startOfDay(now).getTime();
+  const perSite: Record<string, { before: string; sessions_deleted: number; complete: boolean }> = {};
+  let sessions = 0;
+  let keys = 0;
+  let complete = true;
+  for (const p of policies) {
+    const before = new Date(today - p.retention_days * DAY_MS);
+    const r = await clearStorage(env, sql, { siteId: p.id, before }, budget);
+    sessions += r.sessions_deleted;
+    keys += r.r2_keys_deleted;
+    complete &&= r.complete;
+    if (r.sessions_deleted || r.page_rows_deleted || !r.complete) {
+      perSite[p.id] = { before: before.toISOString(), sessions_deleted: r.sessions_deleted, complete: r.complete };
+    }
+  }
+  if (policies.length && complete) {
+    const oldest = new Date(today - Math.max(...policies.map((p) => p.retention_days)) * DAY_MS);
+    const swept = await deleteDaysBefore(env.EVENTS, oldest, budget);
+    keys += swept.keys;
+    complete = swept.complete;
+  }
+  if (sessions || keys) {
+    await insertAudit(sql, { kind: 'system', id: 'retention' }, 'storage.retention', {}, { sessions_deleted: sessions, r2_keys_deleted: keys, complete, sites: perSite });
+  }
+  return { sessions_deleted: sessions, r2_keys_deleted: keys, complete };
+}
