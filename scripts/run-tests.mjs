@@ -24,6 +24,11 @@ const nodeTest = (text) => {
   return { passed: Number(pass[1]), failed: Number(fail[1]) };
 };
 
+const plain = (text) => {
+  const m = [...text.matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop();
+  return m ? { passed: Number(m[1]), failed: Number(m[2]) } : null;
+};
+
 const nodeTests = (...files) => ['node', ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]];
 
 export const SUITES = [
@@ -35,6 +40,8 @@ export const SUITES = [
     steps: [['cmake', ['--preset', 'emscripten']], ['cmake', ['--build', '--preset', 'emscripten']], ['node', ['--no-experimental-fetch', 'build/emscripten/core_tests.cjs']]],
   },
   { name: 'core:abi', parse: nodeTest, steps: [nodeTests('tests/core/abi.test.ts')] },
+  // Saved crashes and seeds replayed, then 10 s of fuzzing per target (npm run fuzz runs longer).
+  { name: 'core:fuzz', parse: plain, steps: [['bash', ['scripts/fuzz.sh', '10']]] },
   { name: 'tracker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/tracker'))] },
   { name: 'worker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/worker'))] },
   { name: 'e2e', parse: nodeTest, steps: [nodeTests(...testFiles('tests/e2e'))] },

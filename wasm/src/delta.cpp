@@ -26,12 +26,20 @@ void add_page(std::vector<PageCount>* pages, int64_t day, std::string_view path,
 }
 
 // Clamped to 0..100 and kept to 1/1000, so a delta survives its JSON form exactly.
+// Order of page views for entry/exit. Two views with the same key (possible
+// only in tampered data) are ordered by path, so merge stays commutative.
+bool page_before(const EventKey& ka, const std::string& pa, const EventKey& kb, const std::string& pb) {
+  if (ka < kb) return true;
+  if (kb < ka) return false;
+  return pa < pb;
+}
+
 double clamp_percent(double v) {
   if (!(v > 0)) return 0;  // also NaN
   return v >= 100 ? 100 : std::round(v * 1000) / 1000;
 }
 
-int64_t floor_day(int64_t ts) { return ts >= 0 ? ts / 86400000 : -((-ts + 86399999) / 86400000); }
+int64_t floor_day(int64_t ts) { return ts / 86400000 - (ts % 86400000 < 0 ? 1 : 0); }
 
 void append_int(int64_t v, std::string* out) { out->append(std::to_string(v)); }
 
@@ -60,6 +68,21 @@ bool read_key(const nlohmann::json& j, const char* name, EventKey* k) {
   k->ts = (*it)[0].get<int64_t>();
   k->seq = (*it)[1].get<int64_t>();
   k->i = (*it)[2].get<int64_t>();
+  return true;
+}
+
+// "YYYY-MM-DD" (any four-digit year, 1969 included) to days since 1970-01-01.
+bool parse_day(const std::string& text, int64_t* days) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  int32_t y = 0;
+  uint32_t m = 0, dd = 0;
+  for (size_t k : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (text[k] < '0' || text[k] > '9') return false;
+  y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+  m = static_cast<uint32_t>((text[5] - '0') * 10 + (text[6] - '0'));
+  dd = static_cast<uint32_t>((text[8] - '0') * 10 + (text[9] - '0'));
+  if (m < 1 || m > 12 || dd < 1 || dd > days_in_month(y, m)) return false;
+  *days = days_from_civil(CivilDate{y, m, dd});
   return true;
 }
 
@@ -135,12 +158,16 @@ void add_event(Delta* d, const EventFacts& e) {
         url = decoded;
       }
       std::string path = page_path(url);
-      add_page(&d->pages, floor_day(e.key.ts), path, 1);
-      if (!d->has_entry || e.key < d->entry_key) {
+      // Days print as YYYY-MM-DD: a ts outside years 0000..9999 (corrupt
+      // data only; ingest bounds ts by the session) counts but has no day.
+      const int64_t day = floor_day(e.key.ts);
+      const CivilDate date = civil_from_days(day);
+      if (date.year >= 0 && date.year <= 9999) add_page(&d->pages, day, path, 1);
+      if (!d->has_entry || page_before(e.key, path, d->entry_key, d->entry_page)) {
         d->entry_key = e.key;
         d->entry_page = path;
       }
-      if (!d->has_entry || d->exit_key < e.key) {
+      if (!d->has_entry || page_before(d->exit_key, d->exit_page, e.key, path)) {
         d->exit_key = e.key;
         d->exit_page = path;
       }
@@ -173,8 +200,8 @@ Delta merge(const Delta& a, const Delta& b) {
     m.last = only.last;
   }
   if (a.has_entry && b.has_entry) {
-    const Delta& entry = b.entry_key < a.entry_key ? b : a;
-    const Delta& exit = a.exit_key < b.exit_key ? b : a;
+    const Delta& entry = page_before(b.entry_key, b.entry_page, a.entry_key, a.entry_page) ? b : a;
+    const Delta& exit = page_before(a.exit_key, a.exit_page, b.exit_key, b.exit_page) ? b : a;
     m.entry_key = entry.entry_key;
     m.entry_page = entry.entry_page;
     m.exit_key = exit.exit_key;
@@ -285,9 +312,9 @@ Result<Delta> delta_from_json(std::string_view text) {
     if (day == p.end() || !day->is_string() || path == p.end() || !path->is_string() ||
         !read_int(p, "views", &views))
       return Error::bad_delta;
-    Result<int64_t> ms = parse_timestamp(day->get<std::string>() + "T00:00:00Z");
-    if (!ms.ok()) return Error::bad_delta;
-    add_page(&d.pages, ms.value() / 86400000, path->get<std::string>(), views);
+    int64_t days = 0;
+    if (!parse_day(day->get<std::string>(), &days)) return Error::bad_delta;
+    add_page(&d.pages, days, path->get<std::string>(), views);
   }
   return d;
 }

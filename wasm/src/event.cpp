@@ -59,7 +59,8 @@ bool parse_event_line(std::string_view line, EventFacts* facts) noexcept {
     } while (s.eat(','));
     if (!s.eat('}')) return false;
   }
-  return s.at_end() && !s.error.failed && has_ts && has_seq && has_i && has_type;
+  // Invalid UTF-8 never comes out of ingest; a line holding it is corrupt.
+  return s.at_end() && !s.error.failed && !s.bad_text && has_ts && has_seq && has_i && has_type;
 }
 
 }  // namespace edgereplay

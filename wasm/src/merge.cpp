@@ -56,7 +56,8 @@ void Merger::collect(std::string_view chunk, MergeStats* stats) {
     bool terminated = nl != nullptr;
     const char* stop = terminated ? nl : end;
     std::string_view line(p, static_cast<size_t>(stop - p));
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // CRLF writers: drop every trailing CR, so merging the output again is a no-op.
+    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     p = terminated ? nl + 1 : end;
     if (line.empty()) continue;
     EventKey key;
