@@ -6,6 +6,10 @@ import { readWatermark, syncSessions, syncSites, writeWatermark } from '../stora
 import { allSites, connect, endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
 import { compactSession, type SessionLocation } from './replay';
 import { reconcilePending } from './reconcile';
+import { enforceRetention } from './storage-admin';
+
+/** wrangler.toml [triggers]: the daily run at 03:17 UTC enforces each site's retention. */
+export const DAILY_CRON = '17 3 * * *';
 
 /** The tracker starts a new session after 30 minutes without activity. */
 export const IDLE_MS = 30 * 60_000;
@@ -54,13 +58,18 @@ export async function compactEnded(env: AppEnv, sql: Sql, limit = 50): Promise<n
 export async function runScheduled(env: AppEnv, cron: string): Promise<Record<string, number>> {
   return withSql(env, async (sql) => {
     const done: Record<string, number> = {};
+    if (cron === DAILY_CRON) {
+      const retention = await enforceRetention(env, sql);
+      done.retention_sessions_deleted = retention.sessions_deleted;
+      done.retention_r2_keys_deleted = retention.r2_keys_deleted;
+      return done;
+    }
     done.reconciled = await reconcilePending(env, sql);
     const ended = await endIdleSessions(sql, IDLE_MS, 500);
     await syncSessions(env, ended);
     done.ended = ended.length;
     done.cached = await catchUpCache(env, sql);
     done.compacted = await compactEnded(env, sql);
-    void cron;
     return done;
   });
 }

@@ -1,0 +1,74 @@
+// Sessions placed in the past directly in every store, as ingest would have
+// left them (ingest itself refuses sessions that old): chunks in R2 under the
+// start date's prefix, the row in Postgres with its applied seqs, the daily
+// page rollup, and the D1 cache row.
+import type { Stack } from './stack.ts';
+import type { Event } from './factories.ts';
+
+export const DAY_MS = 86_400_000;
+
+export function dayPrefix(sessionId: string, startedAt: Date): string {
+  return `sessions/${startedAt.toISOString().slice(0, 10).replace(/-/g, '/')}/${sessionId}/`;
+}
+
+/** One NDJSON line as the core normalises an event. */
+function line(e: Event, seq: number, i: number, sessionId: string): string {
+  const { ts, ...rest } = e;
+  return `${JSON.stringify({ ts, seq, i, session_id: sessionId, ...rest })}\n`;
+}
+
+export interface Placed {
+  id: string;
+  siteId: string;
+  startedAt: Date;
+  prefix: string;
+  events: number;
+}
+
+export async function placeSession(stack: Stack, siteId: string, id: string, startedAt: Date, batches: Event[][]): Promise<Placed> {
+  const bucket = await stack.bucket();
+  const prefix = dayPrefix(id, startedAt);
+  let bytes = 0;
+  const pages = new Map<string, number>();
+  for (const [seq, events] of batches.entries()) {
+    const body = events.map((e, i) => line(e, seq, i, id)).join('');
+    bytes += body.length;
+    await bucket.put(`${prefix}events/${String(seq).padStart(10, '0')}.ndjson`, body, {
+      customMetadata: { site_id: siteId, session_id: id, seq: String(seq), events: String(events.length) },
+    });
+    for (const e of events) {
+      if (e.type !== 'page_view') continue;
+      const key = `${new Date(e.ts).toISOString().slice(0, 10)}|${new URL(String(e.url)).pathname}`;
+      pages.set(key, (pages.get(key) ?? 0) + 1);
+    }
+  }
+  const all = batches.flat();
+  const pageViews = all.filter((e) => e.type === 'page_view').length;
+  const last = new Date(Math.max(startedAt.getTime(), ...all.map((e) => e.ts)));
+  await stack.db.query(
+    `INSERT INTO sessions (id, site_id, started_at, last_seen_at, event_count, page_views, applied_seqs, chunks, bytes_stored, entry_page)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '/')`,
+    [id, siteId, startedAt, last, all.length, pageViews, batches.map((_, seq) => seq), batches.length, bytes],
+  );
+  for (const [key, views] of pages) {
+    const [day, path] = key.split('|');
+    await stack.db.query(
+      `INSERT INTO page_daily (site_id, day, path, page_views) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views`,
+      [siteId, day, path, views],
+    );
+  }
+  await (await stack.d1())
+    .prepare('INSERT INTO sessions (id, site_id, started_at, last_seen_at, event_count, page_views, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)')
+    .bind(id, siteId, startedAt.toISOString(), last.toISOString(), all.length, pageViews, new Date().toISOString())
+    .run();
+  return { id, siteId, startedAt, prefix, events: all.length };
+}
+
+/** What every store holds of a session: R2 objects, the Postgres row, the D1 row. */
+export async function presence(stack: Stack, s: { id: string; prefix: string }) {
+  const r2 = (await (await stack.bucket()).list({ prefix: s.prefix })).objects.length;
+  const pgRow = (await stack.db.query('SELECT 1 FROM sessions WHERE id = $1', [s.id])).rowCount ?? 0;
+  const d1Row = (await (await stack.d1()).prepare('SELECT 1 FROM sessions WHERE id = ?1').bind(s.id).first()) ? 1 : 0;
+  return { r2, pg: pgRow, d1: d1Row };
+}
