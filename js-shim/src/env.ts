@@ -18,10 +18,15 @@ export interface Secrets {
  * Bindings may be missing in a degraded deployment: without DB the Worker
  * reads Postgres directly; without HYPERDRIVE it is down.
  */
-export type AppEnv = Omit<Env, 'DB' | 'HYPERDRIVE'> &
+export type AppEnv = Omit<Env, 'DB' | 'HYPERDRIVE' | 'TRACK_LIMITER' | 'BATCH_INTERVAL_MS'> &
   Secrets & {
     DB?: D1Database;
     HYPERDRIVE?: Hyperdrive;
+    /** Workers rate limiting on /track/*; absent, nothing is limited. */
+    TRACK_LIMITER?: RateLimit;
+    BATCH_INTERVAL_MS?: string;
+    /** How long an R2 put may take before the batch is answered 503 (default 10 s). */
+    R2_PUT_TIMEOUT_MS?: string;
   };
 
 /** Who is calling, as the auth middleware established it. */

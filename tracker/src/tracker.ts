@@ -35,7 +35,7 @@ function guard<A extends unknown[]>(fn: (...a: A) => void) {
 
 guard(() => {
   const site = attr('site');
-  if (!site) return drop('data-site?');
+  if (!site) return drop('site');
   const api = attr('api') || new URL(script!.src).origin;
   if (attr('respect-dnt') != 'false' && (n.doNotTrack == '1' || n.globalPrivacyControl)) return drop('dnt');
   const maskAll = attr('mask') == 'all';
@@ -64,9 +64,9 @@ guard(() => {
     inflight[id] = 1;
     post(p.ended_at ? '/track/session/end' : '/track/events/batch', JSON.stringify(p), beacon)
       .then((status) => {
-        // 2xx: stored; 4xx: will never be accepted. Either way it leaves the outbox.
-        if (status >= 500) throw status;
-        if (status >= 400) drop(status, p);
+        // 2xx: stored; 4xx: will never be accepted (but 429: later). Either way it leaves the outbox.
+        if (status >= 500 || status == 429) throw status;
+        if (status >= 400) drop(status);
         outbox = outbox.filter((o) => idOf(o) != id);
         writeOutbox(ls, OUTBOX_KEY, outbox);
         tries = 0;
@@ -182,7 +182,7 @@ guard(() => {
     const el = (target.closest && target.closest('a,button,[role=button],input,select,textarea,label')) || target;
     // textContent never holds what a visitor typed (that is in .value), so
     // inputs contribute no text; masked elements none at all.
-    const text = masked(el) ? undefined : (el.textContent || '').trim().slice(0, 80) || undefined;
+    const text = masked(el) ? undefined : (el.textContent || '').trim().slice(0, 80);
     push({ type: 'click', x: e.pageX | 0, y: e.pageY | 0, selector: selector(el), text });
   });
   on(w, 'scroll', () => {

@@ -8,6 +8,7 @@ import { ApiError } from '../errors';
 import { readBody, readJson } from '../lib/body';
 import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
 import { db, isConnectionError } from '../lib/db';
+import { DEFAULT_R2_PUT_TIMEOUT_MS, limitTracking, withDeadline } from '../lib/limits';
 import { dailyVisitorId, randomId, signSessionToken, SITE_ID, verifySessionToken } from '../lib/token';
 import { compactInBackground } from '../services/background';
 import { originAllowed, siteForIngest, siteForStart } from '../services/sites';
@@ -71,6 +72,7 @@ track.post('/session/start', async (c) => {
     throw new ApiError(400, 'bad_request', 'site_id must match [A-Za-z0-9_-]{1,64}.');
   }
   const siteId = body.site_id;
+  await limitTracking(c, siteId);
   const site = await siteForStart(c.env, () => db(c), siteId, c.executionCtx).catch((err) => {
     if (isConnectionError(err)) throw new ApiError(503, 'database_unavailable', 'The database is unreachable.', { 'Retry-After': '5' });
     throw err;
@@ -136,6 +138,7 @@ async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   if (!siteId || (meta.site_id && meta.site_id !== siteId)) {
     throw new ApiError(403, 'bad_token', 'The session token does not match this session.');
   }
+  await limitTracking(c, siteId);
   // The token proves the session started from an allowed origin; a cached
   // site config (never Postgres) also catches an origin removed since.
   const origin = c.req.header('origin');
@@ -145,7 +148,9 @@ async function ingest(c: Context<AppBindings>, kind: BatchKind) {
 
   if (meta.accepted > 0) {
     try {
-      await putChunk(c.env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
+      const timeout = Number(c.env.R2_PUT_TIMEOUT_MS ?? DEFAULT_R2_PUT_TIMEOUT_MS);
+      const put = putChunk(c.env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
+      await withDeadline(put, timeout, 'R2 put');
     } catch (err) {
       console.error('r2 put failed', err);
       throw new ApiError(503, 'storage_unavailable', 'The batch could not be stored; retry it.', { 'Retry-After': '5' });

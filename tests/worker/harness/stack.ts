@@ -47,6 +47,8 @@ export interface StackOptions {
   listen?: boolean;
   /** Extra vars for the Worker, e.g. a short BATCH_INTERVAL_MS. */
   vars?: Record<string, string>;
+  /** Requests per minute per site and client on /track/* (default: effectively unlimited). */
+  trackRateLimit?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -103,6 +105,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         compatibilityFlags: ['nodejs_compat'],
         bindings: { TOKEN_SECRET, BATCH_INTERVAL_MS: '20000', ...opts.vars },
         // Through the fault proxy; sslmode=disable: loopback needs no TLS.
+        ratelimits: { TRACK_LIMITER: { simple: { limit: opts.trackRateLimit ?? 1_000_000, period: 60 } } },
         hyperdrives: { HYPERDRIVE: `postgres://${WORKER_ROLE}:worker@127.0.0.1:${proxy.port}/edgereplay?sslmode=disable` },
         ...storage,
       },
