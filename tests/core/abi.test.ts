@@ -153,3 +153,21 @@ test('memory does not grow across thousands of calls', () => {
   for (let k = 0; k < 2000; k++) assert.ok(core.ingestBatch(body, NOW).ok);
   assert.equal(internals.exports.memory.buffer.byteLength, before);
 });
+
+test('a wasm trap surfaces as an error and the next call runs on a fresh instance', () => {
+  const core = loadCore();
+  const internals = core as unknown as {
+    exports: { er_merge_replay(p: number, l: number, lengths: number, n: number): number };
+    withInstance<T>(fn: (x: unknown) => T): T;
+  };
+  const before = internals.exports;
+  // A lengths pointer past the end of memory: the module traps reading it.
+  assert.throws(
+    () => internals.withInstance(() => before.er_merge_replay(0, 0, 0xfffffff0, 4)),
+    (err: unknown) => err instanceof WebAssembly.RuntimeError,
+  );
+  assert.notEqual(internals.exports, before, 'the trapped instance was replaced');
+  const ok = core.ingestBatch(batch({ events: [{ type: 'page_view', ts: START_MS, url: '/' }] }), NOW);
+  assert.ok(ok.ok);
+  assert.equal(ok.meta.accepted, 1);
+});
