@@ -7,6 +7,7 @@ import adminStorage from './routes/admin-storage';
 import adminUsers from './routes/admin-users';
 import analytics from './routes/analytics';
 import auth from './routes/auth';
+import deployments from './routes/deployments';
 import ops from './routes/ops';
 import replay from './routes/replay';
 import sessions from './routes/sessions';
@@ -28,6 +29,7 @@ app.route('/api/admin/users', adminUsers);
 app.route('/api/admin/storage', adminStorage);
 app.route('/api/sites', sites);
 app.route('/api/tokens', tokens);
+app.route('/api/deployments', deployments);
 app.route('/', ops);
 app.route('/', tracker);
 

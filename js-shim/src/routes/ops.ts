@@ -1,10 +1,12 @@
 // Operations: GET /health, GET /ping and GET /api/version.
 import { Hono } from 'hono';
 import type { AppBindings, AppEnv } from '../env';
-import { pingCache } from '../storage/d1-cache-sync';
+import { hasCache, pingCache } from '../storage/d1-cache-sync';
 import { connect, ping } from '../storage/pg';
 import { ABI_VERSION } from '../core';
 import { TRACKER_HASH } from './tracker';
+import { REPLAY_FILE } from '../../generated/tracker-assets';
+import { CORE_WASM_SHA256 } from '../../generated/build-info';
 
 type Check = { status: 'ok' | 'missing' | 'failing'; latency_ms?: number; error?: string };
 
@@ -32,7 +34,7 @@ export async function healthOf(env: AppEnv) {
         }
       })
     : { status: 'missing' };
-  const d1: Check = env.DB ? await timed(() => pingCache(env)) : { status: 'missing' };
+  const d1: Check = hasCache(env) ? await timed(() => pingCache(env)) : { status: 'missing' };
   const r2: Check = env.EVENTS ? await timed(() => env.EVENTS.head('health/probe')) : { status: 'missing' };
   const status = postgres.status !== 'ok' ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
   return { status, checks: { postgres, d1, r2 } } as const;
@@ -55,7 +57,9 @@ ops.get('/api/version', (c) =>
     commit: c.env.COMMIT_SHA ?? null,
     build_time: c.env.BUILD_TIME ?? null,
     core_abi: ABI_VERSION,
+    core_wasm_sha256: CORE_WASM_SHA256,
     tracker: TRACKER_HASH,
+    tracker_replay: REPLAY_FILE,
   }),
 );
 
