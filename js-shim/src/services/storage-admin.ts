@@ -5,7 +5,7 @@
 // failure part-way leaves rows pointing at nothing rather than objects no row
 // points at, and running the same clear again finishes it.
 import type { AppEnv } from '../env';
-import { removeSessions, removeSessionsWhere } from '../storage/d1-cache-sync';
+import { hasCache, removeSessions, removeSessionsWhere } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import {
   countSessionsInScope,
@@ -220,7 +220,7 @@ async function clearSession(env: AppEnv, sql: Sql, s: StoredSession): Promise<Cl
     sessions_deleted: deleted,
     r2_keys_deleted: keys.length - 1,
     page_rows_deleted: 0,
-    cache: env.DB ? (cached ? 'cleared' : 'failed') : 'none',
+    cache: hasCache(env) ? (cached ? 'cleared' : 'failed') : 'none',
     complete: true,
     remaining_sessions: 0,
   };
@@ -283,10 +283,10 @@ export async function deleteDaysBefore(bucket: R2Bucket, before: Date, budget: C
 export async function clearStorage(env: AppEnv, sql: Sql, scope: ClearScope, budget = new CallBudget(R2_CALL_BUDGET)): Promise<ClearResult> {
   if (scope.sessionId) {
     const [s] = await sessionsInScope(sql, scope, 1);
-    if (!s) return { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: env.DB ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
+    if (!s) return { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: hasCache(env) ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
     return clearSession(env, sql, s);
   }
-  const result: ClearResult = { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: env.DB ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
+  const result: ClearResult = { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: hasCache(env) ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
   const sweepDays = !scope.siteId && scope.before;
   if (sweepDays) {
     const swept = await deleteDaysBefore(env.EVENTS, scope.before!, budget);
