@@ -168,6 +168,20 @@ describe('storage administration', () => {
     assert.equal(rollups.rows[0].n, 0);
   });
 
+  it('drops a deferred batch whose site was deleted instead of retrying it on every cron', async () => {
+    const bucket = await stack.bucket();
+    const startedAt = daysAgo(0, 0);
+    const id = 'orphaned_batch1';
+    const prefix = `sessions/${isoDay(startedAt).replace(/-/g, '/')}/${id}/`;
+    await bucket.put(`${prefix}events/0000000000.ndjson`, `{"ts":${startedAt.getTime() + 5},"seq":0,"i":0,"session_id":"${id}","type":"click","x":1,"y":2,"selector":"a"}\n`);
+    await bucket.put(`pending/${id}`, prefix, { customMetadata: { site_id: 'deleted_site', session_started_at: startedAt.toISOString(), prefix } });
+    const worker = await stack.mf.getWorker('edgereplay');
+    assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
+    assert.equal(await bucket.head(`pending/${id}`), null);
+    assert.equal((await bucket.list({ prefix })).objects.length, 0);
+    assert.equal((await stack.db.query('SELECT 1 FROM sessions WHERE id = $1', [id])).rowCount, 0);
+  });
+
   it("enforces each site's retention in the daily cron, and only there", async () => {
     await stack.db.query(`UPDATE sites SET retention_days = 30 WHERE id = 'site_a'`);
     await stack.db.query(`UPDATE sites SET retention_days = 90 WHERE id IN ('site_b', 'site_c')`);
