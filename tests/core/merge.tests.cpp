@@ -211,3 +211,24 @@ TEST_CASE("a Merger appends to its output and can be reused", "[merge]") {
     CHECK(third == expected);
   }
 }
+
+TEST_CASE("every line end is found, wherever it falls in a 16-byte block", "[merge]") {
+  // Lines of every length mod 16, so each newline sits at every offset of the
+  // wide newline search, and the chunk ends inside a block as well as on one.
+  std::vector<std::string> lines;
+  for (int64_t i = 0; i < 40; ++i) {
+    lines.push_back(stored_line(1000 + i, 0, i, "custom", {{"name", quote(std::string(static_cast<size_t>(i), 'x'))}}));
+  }
+  for (size_t cut = 0; cut <= 16; ++cut) {
+    std::string chunk = join_lines(lines);
+    chunk.append(cut, ' ');  // a blank, unterminated last line: dropped as truncated
+    MergeStats stats;
+    CHECK(merged({chunk}, &stats) == join_lines(lines));
+    CHECK(stats.lines == lines.size());
+  }
+  SECTION("lines copied as spans keep their order across chunks") {
+    std::vector<std::string> first(lines.begin(), lines.begin() + 20), second(lines.begin() + 20, lines.end());
+    CHECK(merged({join_lines(first), join_lines(second)}) == join_lines(lines));
+    CHECK(merged({join_lines(second), join_lines(first)}) == join_lines(lines));
+  }
+}

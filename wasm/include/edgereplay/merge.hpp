@@ -29,6 +29,7 @@ class Merger {
     EventKey key;
     const char* line;
     uint32_t length;
+    bool followed_by_lf;  // line[length] is the '\n' that ended it
   };
   struct Run {
     uint32_t begin, end;
