@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'bad_token'
   | 'unknown_site'
   | 'origin_not_allowed'
+  | 'do_not_track'
   | 'unauthorized'
   | 'forbidden'
   | 'banned'

@@ -177,6 +177,18 @@ describe('ingest', () => {
     });
   });
 
+  it('starts no session for a visitor sending DNT or Sec-GPC, unless the site opted out', async () => {
+    for (const header of ['dnt', 'sec-gpc']) {
+      const res = await stack.fetch('/track/session/start', { method: 'POST', headers: { [header]: '1' }, body: JSON.stringify({ site_id: siteId, url: 'https://example.com/' }) });
+      assert.equal(res.status, 403);
+      assert.equal(await errorOf(res), 'do_not_track');
+    }
+    await seedSite(stack, 'site_no_dnt');
+    await stack.db.query(`UPDATE sites SET respect_dnt = false WHERE id = 'site_no_dnt'`);
+    const res = await stack.fetch('/track/session/start', { method: 'POST', headers: { dnt: '1' }, body: JSON.stringify({ site_id: 'site_no_dnt', url: 'https://example.com/' }) });
+    assert.equal(res.status, 200);
+  });
+
   it('answers an allowed Origin with CORS headers', async () => {
     const res = await stack.fetch('/track/session/start', {
       method: 'POST',

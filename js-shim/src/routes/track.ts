@@ -80,6 +80,11 @@ track.post('/session/start', async (c) => {
   if (!site) throw new ApiError(404, 'unknown_site', `No site ${siteId}.`);
   const origin = c.req.header('origin');
   if (!originAllowed(site, origin)) throw new ApiError(403, 'origin_not_allowed', `Origin ${origin} may not track site ${siteId}.`);
+  // The tracker already stays quiet under Do Not Track / Global Privacy Control;
+  // this holds for any other sender too, unless the site opted out of it.
+  if (site.respect_dnt && (c.req.header('dnt') === '1' || c.req.header('sec-gpc') === '1')) {
+    throw new ApiError(403, 'do_not_track', 'The visitor asked not to be tracked (DNT or Sec-GPC).');
+  }
 
   const now = Date.now();
   const sessionId = randomId();
