@@ -2,11 +2,13 @@
 // hot paths, in one Node process on the same bytes:
 //   ingest: one 200-event tracker batch through Core.ingestBatch (bytes copied
 //           in, NDJSON copied out, metadata parsed) vs bench/js-core.ts;
-//   merge:  a session's NDJSON chunks, as ingest wrote them, through
-//           Core.mergeReplay vs bench/js-core.ts, in listing order and shuffled.
+//   merge:  sessions of 500, 10,000 and 100,000 events, their NDJSON chunks
+//           as ingest wrote them, through Core.mergeReplay vs bench/js-core.ts,
+//           in listing order and shuffled.
 // Outputs are compared byte for byte before anything is timed; a difference
 // is a correctness failure and exits 1. Speed figures never fail the run.
-// Figures go to stdout and bench/out/core.json.
+// Figures go to stdout and bench/out/core.json; the batch and the 10,000-event
+// session's chunks go to bench/out/data/ for bench/native (callgrind).
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { Core } from '../js-shim/src/core.ts';
 import { ingestBatch as jsIngestBatch, mergeReplay as jsMergeReplay } from './js-core.ts';
+import { newVisit, nextEvents, shuffled, type Visit } from './workload.ts';
 
 const WASM_PATH = fileURLToPath(new URL('../js-shim/generated/core.wasm', import.meta.url));
 const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
@@ -31,135 +34,19 @@ const NOW = START_MS + 3 * 3600_000;
 
 // ---- data ------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PAGES = [
-  ['https://shop.example.com/', 'Example Shop'],
-  ['https://shop.example.com/pricing?plan=pro&utm_source=newsletter', 'Pricing — Example Shop'],
-  ['https://shop.example.com/products/espresso-machine-x2#reviews', 'Espresso Machine X2'],
-  ['https://shop.example.com/café/menu', 'Café menu'],
-  ['https://shop.example.com/checkout/step-2', 'Checkout'],
-] as const;
-const SELECTORS = [
-  'button#buy',
-  'nav > a[href="/pricing"]',
-  'div.card:nth-child(3) > h2.title',
-  'input[name="email"]',
-  'ul.menu > li.menu-item:nth-child(2) > a',
-  'form#signup button[type="submit"]',
-];
-const CUSTOM: Array<[string, Record<string, unknown>]> = [
-  ['add_to_cart', { sku: 'ESP-2041', price: 349.9, currency: 'EUR', qty: 1 }],
-  ['signup', { plan: 'pro', trial: true }],
-  ['video_play', { id: 'intro', position: 12.5 }],
-  ['search', { q: 'milk frother', results: 14 }],
-  ['newsletter', { source: 'footer' }],
-];
-
-/** An rrweb incremental snapshot (DOM mutation) of about 1 KB. */
-function rrwebData(r: () => number, id: number): Record<string, unknown> {
-  const adds: unknown[] = [];
-  const data = {
-    type: 3,
-    data: {
-      source: 0,
-      texts: [{ id: id + 1, value: 'Prix réduit : 299 € — livraison offerte' }],
-      attributes: [{ id, attributes: { class: 'btn btn-primary is-active', 'aria-expanded': 'true', style: null } }],
-      removes: [{ parentId: id - 1, id: id + 2 }],
-      adds,
-    },
-    timestamp: 0,
-  };
-  let n = 0;
-  while (JSON.stringify(data).length < 1000) {
-    adds.push({
-      parentId: id,
-      nextId: n ? id + 10 + n - 1 : null,
-      node: {
-        type: 2,
-        tagName: n % 2 ? 'li' : 'span',
-        attributes: { class: `menu-item item-${n}`, 'data-pos': String(Math.floor(r() * 100)) },
-        childNodes: [],
-        id: id + 10 + n,
-      },
-    });
-    n++;
-  }
-  return data;
-}
-
-interface Session {
-  r: () => number;
-  ts: number;
-  node: number;
-}
-
-/** A tracker batch as JSON.stringify writes it: `count` events from s.ts on. */
-function makeBatch(s: Session, seq: number, count: number, withRejects = false): Uint8Array {
-  const { r } = s;
-  const events: Record<string, unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    s.ts += Math.floor(r() * 800); // several events can share a millisecond
-    const ts = s.ts;
-    if (withRejects && i === 57) {
-      events.push({ type: 'hover', ts, x: 10, y: 20 }); // unknown_type
-    } else if (withRejects && i === 131) {
-      events.push({ type: 'click', ts: NOW + 3_600_000, x: 1, y: 2, selector: 'a' }); // ts_out_of_window
-    } else if (i % 40 === 0) {
-      const [url, title] = PAGES[Math.floor(r() * PAGES.length)];
-      events.push({ type: 'page_view', ts, url, referrer: i ? PAGES[0][0] : 'https://www.google.com/', title });
-    } else if (i % 20 === 7) {
-      s.node += 40;
-      const data = rrwebData(r, s.node);
-      (data as { timestamp: number }).timestamp = ts;
-      events.push({ type: 'rrweb', ts, data });
-    } else {
-      const p = r();
-      if (p < 0.4) {
-        const selector = SELECTORS[Math.floor(r() * SELECTORS.length)];
-        events.push({ type: 'click', ts, x: Math.floor(r() * 1440), y: Math.floor(r() * 900), selector });
-      } else if (p < 0.7) {
-        events.push({ type: 'scroll', ts, scroll_percent: Math.round(r() * 10000) / 100 });
-      } else if (p < 0.97) {
-        const [name, props] = CUSTOM[Math.floor(r() * CUSTOM.length)];
-        events.push({ type: 'custom', ts, name, props });
-      } else {
-        events.push({ type: 'visibility', ts, state: r() < 0.5 ? 'hidden' : 'visible' });
-      }
-    }
-  }
+/** A tracker batch as JSON.stringify writes it: `count` events of the visit. */
+function makeBatch(v: Visit, seq: number, count: number, withRejects = false): Uint8Array {
+  // Two events ingest must drop: an unknown type, and a ts an hour past now.
+  const rejectAt = withRejects ? { unknownType: 57, late: 131, lateTs: NOW + 3_600_000 } : undefined;
   const body = {
     session_id: SID,
     session_started_at: START,
     seq,
     token: 'v1.3f9a1c0e5b7d2a4c6e8f0a1b2c3d4e5f.8c1d',
     site_id: 'site_7QkP2',
-    events,
+    events: nextEvents(v, count, rejectAt),
   };
   return new TextEncoder().encode(JSON.stringify(body));
-}
-
-function newSession(seed: number): Session {
-  return { r: mulberry32(seed), ts: START_MS + 500, node: 100 };
-}
-
-function shuffled<T>(items: T[], seed: number): T[] {
-  const r = mulberry32(seed);
-  const out = [...items];
-  for (let k = out.length - 1; k > 0; k--) {
-    const j = Math.floor(r() * (k + 1));
-    [out[k], out[j]] = [out[j], out[k]];
-  }
-  return out;
 }
 
 // ---- correctness -----------------------------------------------------------
@@ -320,7 +207,7 @@ const collectGarbage = (globalThis as { gc?: () => void }).gc;
 function runFor(fn: () => number, ms: number): number {
   const stop = process.hrtime.bigint() + BigInt(ms * 1e6);
   let n = 0;
-  while (n < 5 || process.hrtime.bigint() < stop) {
+  while (n < 2 || process.hrtime.bigint() < stop) {
     sink += fn();
     n++;
   }
@@ -345,7 +232,8 @@ function compare(wasm: () => number, js: () => number): { wasm: number; js: numb
     runFor(fn, WARMUP_MS);
     const calls = runFor(fn, 50);
     const perCall = 50e6 / calls;
-    return { fn, iterations: Math.max(3, Math.round((ROUND_MS * 1e6) / perCall)), samples: [] as number[] };
+    // At least one call per round: a 100,000-event merge in JS takes longer than a round.
+    return { fn, iterations: Math.max(1, Math.round((ROUND_MS * 1e6) / perCall)), samples: [] as number[] };
   });
   for (let r = 0; r < ROUNDS; r++) {
     for (const p of plan) {
@@ -355,6 +243,20 @@ function compare(wasm: () => number, js: () => number): { wasm: number; js: numb
     }
   }
   return { wasm: median(plan[0].samples), js: median(plan[1].samples) };
+}
+
+/**
+ * The same bytes for bench/native (instruction counts under callgrind): the
+ * ingest body, and the 10,000-event session's chunks back to back with their
+ * lengths, one per line.
+ */
+function writeNativeInputs(batch: Uint8Array, chunks: Uint8Array[]): void {
+  const dir = `${OUT_DIR}data/`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}ingest-200.json`, batch);
+  writeFileSync(`${dir}ingest-200.now`, `${NOW}\n`);
+  writeFileSync(`${dir}merge-10000.ndjson`, Buffer.concat(chunks));
+  writeFileSync(`${dir}merge-10000.lengths`, chunks.map((c) => c.length).join('\n') + '\n');
 }
 
 // ---- main ------------------------------------------------------------------
@@ -371,19 +273,21 @@ function main(): void {
   const started = process.hrtime.bigint();
 
   // Ingest data: one realistic 200-event batch, two of its events invalid.
-  const batch = makeBatch(newSession(1), 7, 200, true);
+  const batch = makeBatch(newVisit(1, START_MS), 7, 200, true);
   // Merge data: chunks as ingest stores them.
-  const chunksOf = (batches: number, perBatch: number, seed: number): Uint8Array[] => {
-    const s = newSession(seed);
+  const chunksOf = (batches: number, perBatch: number, seed: number, stepMs?: number): Uint8Array[] => {
+    const s = newVisit(seed, START_MS, stepMs);
     return Array.from({ length: batches }, (_, seq) => {
       const r = core.ingestBatch(makeBatch(s, seq, perBatch), NOW);
-      if (!r.ok) throw new Error(`ingest of merge data failed: ${r.code}`);
+      if (!r.ok || r.meta.accepted !== perBatch) throw new Error(`ingest of merge data failed: ${r.ok ? JSON.stringify(r.meta.reasons) : r.code}`);
       return r.ndjson;
     });
   };
   const merges = [
     { id: '500', label: 'merge 500 (25×20)', chunks: chunksOf(25, 20, 2) },
     { id: '10000', label: 'merge 10000 (50×200)', chunks: chunksOf(50, 200, 3) },
+    // Events closer together, so 100,000 of them fit the 3 hours before NOW.
+    { id: '100000', label: 'merge 100000 (500×200)', chunks: chunksOf(500, 200, 5, 80) },
   ].flatMap((m) => [m, { id: `${m.id}_shuffled`, label: `${m.label} shuffled`, chunks: shuffled(m.chunks, 4) }]);
 
   // Correctness first: identical bytes or no figures at all.
@@ -407,6 +311,7 @@ function main(): void {
     process.exit(1);
   }
   console.log('outputs identical: ingest (200-event batch + contract cases) and merge (all variants)\n');
+  writeNativeInputs(batch, merges.find((m) => m.id === '10000')!.chunks);
 
   // Timing.
   const ingest = compare(
