@@ -1,0 +1,99 @@
+// npm run bench: every figure the product is held to, in one bounded run
+// (a few minutes on two cores), written to bench/results.json and
+// bench/RESULTS.md with the end-to-end chart in bench/e2e-throughput.png.
+//   1. core: core.wasm against plain JS on the same bytes (bench/core.bench.ts)
+//   2. instruction counts of the same work under callgrind (bench/native/)
+//   3. operations per 500-event session on the integration stack (bench/cost.ts)
+//   4. end to end on wrangler dev over loopback (bench/e2e.ts)
+//   5. sizes of what ships, gzip level 9
+// Needs the build `npm test` leaves (or `npm run build`): core.wasm, the
+// Worker bundle and the tracker. Intermediate figures go to bench/out/.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chartHtml, renderChart } from './chart.mjs';
+import { writeReport } from './report.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const OUT = `${ROOT}bench/out/`;
+const started = Date.now();
+const load = [loadavg()[0]];
+
+function step(name, cmd, args) {
+  const t0 = Date.now();
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`bench: ${name} failed (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+  return Math.round((Date.now() - t0) / 100) / 10;
+}
+
+const read = (name) => JSON.parse(readFileSync(`${OUT}${name}.json`, 'utf8'));
+
+// gzip level 9 through zlib, the measure scripts/build-tracker.mjs holds the
+// tracker's budget to; GNU gzip's own deflate lands a few bytes apart.
+const gzipBytes = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
+
+function gnuGzipBytes(path) {
+  const r = spawnSync('sh', ['-c', `gzip -9 -n -c "$1" | wc -c`, 'sh', path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gzip ${path}: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+/** The Worker as uploaded: index.js plus the core.wasm module it imports. */
+function workerBundle() {
+  const dir = `${ROOT}build/worker/`;
+  const js = readFileSync(`${dir}index.js`, 'utf8');
+  const wasm = readdirSync(dir).filter((f) => f.endsWith('.wasm') && js.includes(f));
+  return [`${dir}index.js`, ...wasm.map((f) => `${dir}${f}`)];
+}
+
+const needed = ['js-shim/generated/core.wasm', 'build/worker/index.js', 'dist/tracker/tracker.js'];
+const missing = needed.filter((f) => !existsSync(`${ROOT}${f}`));
+if (missing.length) {
+  console.log(`bench: building first (${missing.join(', ')} missing)`);
+  step('build', 'bash', ['scripts/build.sh']);
+}
+mkdirSync(OUT, { recursive: true });
+
+const seconds = {
+  core: step('core: wasm vs plain JS', 'node', ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts']),
+  callgrind: step('core: instruction counts (callgrind)', 'node', ['bench/native/callgrind.mjs']),
+  cost: step('cost: operations per 500-event session', 'node', ['--import', 'tsx', 'bench/cost.ts']),
+  e2e: step('end to end: wrangler dev over loopback', 'node', ['--import', 'tsx', 'bench/e2e.ts']),
+};
+load.push(loadavg()[0]);
+
+const bundle = workerBundle();
+const sizes = {
+  core_wasm_bytes: readFileSync(`${ROOT}js-shim/generated/core.wasm`).length,
+  core_wasm_gzip_bytes: gzipBytes(`${ROOT}js-shim/generated/core.wasm`),
+  worker_bundle_bytes: bundle.reduce((n, f) => n + readFileSync(f).length, 0),
+  worker_bundle_gzip_bytes: bundle.reduce((n, f) => n + gzipBytes(f), 0),
+  tracker_bytes: readFileSync(`${ROOT}dist/tracker/tracker.js`).length,
+  tracker_gzip_bytes: gzipBytes(`${ROOT}dist/tracker/tracker.js`),
+  tracker_gnu_gzip_bytes: gnuGzipBytes(`${ROOT}dist/tracker/tracker.js`),
+};
+
+console.log('\n=== chart and report ===');
+const e2e = read('e2e');
+const machine = {
+  date: new Date().toISOString(),
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  load_average_start: Math.round(load[0] * 100) / 100,
+  load_average_end: Math.round(load[1] * 100) / 100,
+};
+await renderChart(
+  chartHtml(e2e, `${machine.cpus} × ${machine.cpu}, node ${machine.node}, ${machine.date.slice(0, 10)}`),
+  `${OUT}e2e-throughput.html`,
+  `${ROOT}bench/e2e-throughput.png`,
+);
+const total = Math.round((Date.now() - started) / 1000);
+writeReport({ machine, core: read('core'), callgrind: read('callgrind'), cost: read('cost'), e2e, sizes, seconds: { ...seconds, total } });
+console.log(`wrote bench/results.json, bench/RESULTS.md and bench/e2e-throughput.png in ${total} s`);
