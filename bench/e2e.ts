@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migratePostgres } from '../scripts/lib/migrations.mjs';
 import { freePort, startPostgres } from '../scripts/lib/postgres-server.mjs';
+import { batchBody } from '../tests/worker/harness/factories.ts';
 import { newVisit, nextEvents } from './workload.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -196,10 +197,6 @@ async function startSession(url: string): Promise<StartedSession> {
   return { ...JSON.parse(res.text), ip };
 }
 
-function batchBody(s: StartedSession, seq: number, events: unknown[]) {
-  return JSON.stringify({ session_id: s.session_id, session_started_at: s.session_started_at, token: s.token, seq, events });
-}
-
 /** Sends batches seq 0..count-1 of `perBatch` events; the last one as session/end when `end`. */
 async function sendSession(url: string, s: StartedSession, count: number, perBatch: number, seed: number, end: boolean) {
   // Events 0-9 ms apart: every ts must lie between the session's start and now.
@@ -257,9 +254,11 @@ async function load(url: string, path: string, maxRequests: number, request: Loa
   };
 }
 
+const round1 = (v: number) => Math.round(v * 10) / 10;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+
 /** Median latency of each route with nothing else in flight. */
 async function soloLatency(url: string) {
-  const median = (v: number[]) => Math.round(v.sort((a, b) => a - b)[v.length >> 1] * 10) / 10;
   const ping: number[] = [];
   for (let k = 0; k < 48; k++) {
     const t0 = performance.now();
@@ -276,7 +275,7 @@ async function soloLatency(url: string) {
     batch.push(performance.now() - t0);
     if (res.status !== 202) throw new Error(`batch ${seq}: ${res.status} ${res.text}`);
   }
-  return { ping_p50_ms: median(ping), batch_p50_ms: median(batch) };
+  return { ping_p50_ms: round1(median(ping)), batch_p50_ms: round1(median(batch)) };
 }
 
 async function timeReplay(url: string, apiToken: string, sessionId: string, events: number, objects: number) {
@@ -293,8 +292,8 @@ async function timeReplay(url: string, apiToken: string, sessionId: string, even
   await fetchReplay(); // warm: the isolate's first replay also compiles the merge path
   const runs = [];
   for (let k = 0; k < REPLAY_RUNS; k++) runs.push(await fetchReplay());
-  const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
-  return { median_ms: Math.round(sorted[sorted.length >> 1] * 10) / 10, min_ms: Math.round(sorted[0] * 10) / 10, bytes: runs[0].bytes, runs: REPLAY_RUNS };
+  const ms = runs.map((r) => r.ms);
+  return { median_ms: round1(median(ms)), min_ms: round1(Math.min(...ms)), bytes: runs[0].bytes, runs: REPLAY_RUNS };
 }
 
 // ---- main ------------------------------------------------------------------
