@@ -25,12 +25,9 @@ export async function withSql<T>(env: AppEnv, fn: (sql: Sql) => Promise<T>): Pro
 }
 
 export function compactInBackground(env: AppEnv, ctx: { waitUntil(promise: Promise<unknown>): void }, session: SessionLocation): void {
-  ctx.waitUntil(
-    (async () => {
-      await compactSession(env.EVENTS, session);
-      await withSql(env, (sql) => markCompacted(sql, session.id));
-    })().catch((err) => console.warn('compaction deferred to cron', session.id, err)),
-  );
+  // No Postgres write here: the next cron run finds the session's chunks gone
+  // and marks it with the rest of its batch in one statement.
+  ctx.waitUntil(compactSession(env.EVENTS, session).catch((err) => console.warn('compaction deferred to cron', session.id, err)));
 }
 
 /** Copies Postgres rows changed since the watermark into D1 (bounded per run). */
@@ -47,10 +44,12 @@ export async function catchUpCache(env: AppEnv, sql: Sql, batch = 500): Promise<
 
 export async function compactEnded(env: AppEnv, sql: Sql, limit = 50): Promise<number> {
   const sessions = await sessionsToCompact(sql, limit);
+  const done: string[] = [];
   for (const s of sessions) {
     await compactSession(env.EVENTS, s);
-    await markCompacted(sql, s.id);
+    done.push(s.id);
   }
+  await markCompacted(sql, done);
   return sessions.length;
 }
 

@@ -246,8 +246,10 @@ export async function endIdleSessions(sql: Sql, idleMs: number, limit: number): 
   return rows.map(normaliseSession);
 }
 
-export async function markCompacted(sql: Sql, sessionId: string): Promise<void> {
-  await sql`UPDATE sessions SET compacted_at = now() WHERE id = ${sessionId}`;
+/** One statement for a whole cron run's compactions, so a session's own requests stay its only writes. */
+export async function markCompacted(sql: Sql, sessionIds: string[]): Promise<void> {
+  if (!sessionIds.length) return;
+  await sql`UPDATE sessions SET compacted_at = now() WHERE id = ANY(${`{${sessionIds.join(',')}}`}::text[])`;
 }
 
 export type SessionDetail = Omit<SessionRow, 'duration_ms'> & { duration_ms: number; bytes_stored: number; [column: string]: unknown };
