@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-core.sh
 node scripts/build-tracker.mjs
+node scripts/build-dashboard.mjs
 node scripts/build-info.mjs
 # The Worker bundle exactly as `wrangler deploy` would upload it; the
 # integration tests run this file in Miniflare.

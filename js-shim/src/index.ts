@@ -6,6 +6,7 @@ import { closeDb } from './lib/db';
 import adminStorage from './routes/admin-storage';
 import adminUsers from './routes/admin-users';
 import analytics from './routes/analytics';
+import dashboard from './routes/dashboard';
 import auth from './routes/auth';
 import deployments from './routes/deployments';
 import ops from './routes/ops';
@@ -32,6 +33,7 @@ app.route('/api/tokens', tokens);
 app.route('/api/deployments', deployments);
 app.route('/', ops);
 app.route('/', tracker);
+app.route('/', dashboard);
 
 app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
 app.onError(renderError);

@@ -1,0 +1,166 @@
+// The dashboard's calls to the Worker: same origin, the login cookie, JSON in
+// and out. GET answers are kept for a few seconds, so going back to a view or
+// switching the chart's metric does not ask again.
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CACHE_MS = 15_000;
+const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+/** Called when an answer says the login is gone. */
+let onUnauthorized: () => void = () => {};
+export function whenUnauthorized(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+async function errorOf(res: Response): Promise<HttpError> {
+  let code = 'http_error';
+  let message = `The server answered ${res.status}.`;
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string }; message?: string; code?: string };
+    code = body.error?.code ?? body.code ?? code;
+    message = body.error?.message ?? body.message ?? message;
+  } catch {
+    /* not JSON: keep the status line */
+  }
+  return new HttpError(res.status, code, message);
+}
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** GETs only: false skips the short cache (live numbers). */
+  cache?: boolean;
+}
+
+export async function call<T>(path: string, opts: CallOptions = {}): Promise<T> {
+  const method = opts.method ?? 'GET';
+  if (method === 'GET' && opts.cache !== false) {
+    const hit = cache.get(path);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value as Promise<T>;
+    const value = send<T>(path, opts);
+    cache.set(path, { at: Date.now(), value });
+    value.catch(() => cache.delete(path));
+    return value;
+  }
+  const result = await send<T>(path, opts);
+  if (method !== 'GET') cache.clear(); // a change may show up anywhere
+  return result;
+}
+
+/** Extra tries of a GET answered 401 before the login is taken as gone. */
+const UNAUTHORIZED_RETRIES = 2;
+
+async function send<T>(path: string, opts: CallOptions, attempt = 0): Promise<T> {
+  const method = opts.method ?? 'GET';
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: opts.body !== undefined ? { 'content-type': 'application/json' } : undefined,
+    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+    signal: opts.signal,
+  });
+  if (res.status === 401 && !path.startsWith('/api/auth/')) {
+    // Under `npm start` (wrangler dev on the embedded PGlite) a burst of
+    // logged-in requests sometimes fails its session lookup; a read is asked
+    // again, briefly, before the dashboard sends anyone back to the login.
+    if (method === 'GET' && attempt < UNAUTHORIZED_RETRIES) {
+      await new Promise((r) => setTimeout(r, 120 * (attempt + 1) + Math.random() * 120));
+      return send<T>(path, opts, attempt + 1);
+    }
+    onUnauthorized();
+  }
+  if (!res.ok) throw await errorOf(res);
+  const type = res.headers.get('content-type') ?? '';
+  // application/json, not application/x-ndjson (a replay's events).
+  return (/^application\/(?:[\w.-]+\+)?json\b/.test(type) ? await res.json() : await res.text()) as T;
+}
+
+export function clearCache(): void {
+  cache.clear();
+}
+
+// ------------------------------------------------------------------ shapes
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role?: string | null;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  domain: string;
+  allowed_origins: string[];
+  replay_enabled: boolean;
+  replay_sample_rate: number;
+  retention_days: number;
+  respect_dnt: boolean;
+  created_at: string;
+}
+
+export interface Overview {
+  sessions: number;
+  visitors: number;
+  page_views: number;
+  events: number;
+  clicks: number;
+  avg_duration_ms: number;
+  bounce_rate: number;
+  avg_scroll_percent: number;
+}
+
+export interface Day {
+  day: string;
+  sessions: number;
+  visitors: number;
+  page_views: number;
+  events: number;
+  avg_duration_ms: number;
+}
+
+export interface Row {
+  value: string;
+  sessions: number;
+  visitors?: number;
+}
+
+export interface SessionRow {
+  id: string;
+  site_id: string;
+  started_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+  entry_page: string | null;
+  exit_page: string | null;
+  referrer_domain: string | null;
+  utm_source: string | null;
+  utm_medium?: string | null;
+  utm_campaign?: string | null;
+  country: string | null;
+  device: string | null;
+  browser: string | null;
+  os: string | null;
+  screen?: string | null;
+  language?: string | null;
+  event_count: number;
+  page_views: number;
+  clicks: number;
+  custom_events: number;
+  errors: number;
+  rrweb_events?: number;
+  max_scroll_percent: number;
+  duration_ms: number;
+}
+
+export const isAdmin = (u: User | null) => Boolean(u?.role?.split(',').some((r) => r.trim() === 'admin'));

@@ -1,0 +1,2 @@
+// Build-time constants (scripts/build-dashboard.mjs) and imports esbuild resolves.
+declare module '*.css';

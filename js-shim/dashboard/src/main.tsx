@@ -1,0 +1,166 @@
+// The dashboard: checks the login, draws the frame (site picker, navigation,
+// period and filters) once, and renders the view the address names into it.
+import './styles.css';
+import { h, replace, type Child } from './h';
+import { call, HttpError, isAdmin, whenUnauthorized, type Site } from './api';
+import type { Ctx } from './context';
+import { disposeAll } from './lifecycle';
+import { match, navigate, onNavigate, rewrite } from './router';
+import { ROUTES, type RouteDef } from './routes';
+import { dayOf, previousRange, readQuery, resolveRange, withParams } from './state';
+import { Empty, ErrorNote, Skeleton } from './components/ui';
+import { Frame } from './frame';
+import { loginView } from './views/login';
+import { currentUser, forget, session, signOut } from './session';
+
+const SITE_KEY = 'edgereplay.site';
+
+let controller: AbortController | null = null;
+let frame: Frame | null = null;
+const root = document.getElementById('app')!;
+
+function findRoute(path: string): { route: RouteDef; params: Record<string, string> } | null {
+  for (const route of ROUTES) {
+    const m = match(route.pattern, path);
+    if (m) return { route, params: m.params };
+  }
+  return null;
+}
+
+async function render({ focus }: { focus: boolean }): Promise<void> {
+  const focusWasInView = Boolean(frame?.view.contains(document.activeElement));
+  disposeAll();
+  controller?.abort();
+  const ctl = (controller = new AbortController());
+  let url = new URL(location.href);
+  if (url.pathname === '/' || url.pathname === '/app/') {
+    rewrite(`/app${url.search}`);
+    url = new URL(location.href);
+  }
+
+  if (url.pathname === '/app/login') {
+    frame = null;
+    replace(root, loginView({ next: url.searchParams.get('next') }));
+    document.title = 'Log in · edgereplay';
+    root.querySelector<HTMLInputElement>('input')?.focus();
+    return;
+  }
+
+  try {
+    session.me ??= await currentUser();
+    if (!session.me) return navigate(`/app/login?next=${encodeURIComponent(url.pathname + url.search)}`, { replace: true });
+    session.sites ??= (await call<{ sites: Site[] }>('/api/sites', { cache: false })).sites;
+  } catch (err) {
+    replace(root, <div class="fatal"><ErrorNote error={err} /><p><a href={url.pathname + url.search}>Try again</a></p></div>);
+    return;
+  }
+  if (ctl.signal.aborted) return;
+  const { me, sites } = session as { me: NonNullable<typeof session.me>; sites: Site[] };
+
+  const found = findRoute(url.pathname);
+  const q = readQuery(url.search);
+  // The site: the one named, else the last one looked at, else the first.
+  const wanted = q.site ?? localStorage.getItem(SITE_KEY);
+  const site = sites.find((s) => s.id === wanted) ?? sites[0] ?? null;
+  if (site && found?.route.needsSite && q.site !== site.id) {
+    rewrite(withParams(url.pathname, url.search, { site: site.id }));
+    url = new URL(location.href);
+    q.site = site.id;
+  }
+  if (site) localStorage.setItem(SITE_KEY, site.id);
+
+  const today = dayOf(Date.now());
+  const range = resolveRange(q, today);
+  const ctx: Ctx = {
+    url,
+    params: found?.params ?? {},
+    q,
+    range,
+    previous: q.compare ? previousRange(range) : null,
+    site,
+    sites,
+    me,
+    admin: isAdmin(me),
+    signal: ctl.signal,
+    today,
+  };
+
+  if (!frame) {
+    frame = new Frame({
+      onSignOut: async () => {
+        await signOut();
+        frame = null;
+        navigate('/app/login');
+      },
+    });
+    replace(root, frame.el);
+  }
+  frame.update(ctx, found?.route ?? null);
+  const view = frame.view;
+  // Until the view is drawn: screen readers wait, and so can tests.
+  view.setAttribute('aria-busy', 'true');
+
+  const title = found?.route.title ?? 'Not found';
+  document.title = `${title}${site && found?.route.needsSite ? ` · ${site.name}` : ''} · edgereplay`;
+
+  // A skeleton only when loading takes long enough to notice.
+  const slow = setTimeout(() => replace(view, <Skeleton />), 150);
+  let content: Child;
+  try {
+    content = await contentFor(ctx, found?.route ?? null);
+  } catch (err) {
+    if (ctl.signal.aborted || (err as Error)?.name === 'AbortError') return;
+    content = <ErrorNote error={err} />;
+  } finally {
+    clearTimeout(slow);
+  }
+  if (ctl.signal.aborted) return;
+  replace(view, content);
+  view.removeAttribute('aria-busy');
+  // A new page, or a filter link inside the view that is now gone: continue from the heading.
+  if (focus || (focusWasInView && !view.contains(document.activeElement))) view.querySelector<HTMLElement>('h1')?.focus();
+}
+
+async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<Child> {
+  if (!route) {
+    return (
+      <Empty title="There is no such page" icon="compass">
+        <p><a href="/app">Go to the overview</a></p>
+      </Empty>
+    );
+  }
+  if (route.admin && !ctx.admin) {
+    return (
+      <Empty title="Admins only" icon="lock">
+        <p>{route.title} can be seen and changed by admins. Ask one to change your role.</p>
+      </Empty>
+    );
+  }
+  if (route.needsSite && !ctx.site) {
+    return (
+      <Empty title="No site yet" icon="plant">
+        {ctx.admin ? (
+          <p><a class="btn primary" href="/app/settings/sites">Add your first site</a> and paste its snippet into your pages.</p>
+        ) : (
+          <p>No site is shared with you yet. Ask an admin to add one.</p>
+        )}
+      </Empty>
+    );
+  }
+  return route.view(ctx);
+}
+
+whenUnauthorized(() => {
+  if (location.pathname === '/app/login') return;
+  forget();
+  frame = null;
+  navigate(`/app/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+});
+
+onNavigate((opts) => {
+  render(opts).catch((err) => {
+    if (err instanceof HttpError && err.status === 401) return;
+    console.error(err);
+  });
+});
+render({ focus: false }).catch((err) => console.error(err));

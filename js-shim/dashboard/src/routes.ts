@@ -1,0 +1,52 @@
+// Every page of the dashboard, in navigation order. `toolbar` pages take the
+// period and filters; `admin` pages are shown to admins only (the API
+// enforces it either way).
+import type { Child } from './h';
+import type { Ctx } from './context';
+import { overviewView } from './views/overview';
+import { pagesView } from './views/pages';
+import { sourcesView } from './views/sources';
+import { locationsView } from './views/locations';
+import { devicesView } from './views/devices';
+import { engagementView } from './views/engagement';
+import { realtimeView } from './views/realtime';
+import { sessionsView } from './views/sessions';
+import { storageView } from './views/storage';
+import { replayView } from './views/replay';
+import { sitesView, siteView } from './settings/sites';
+import { tokensView } from './settings/tokens';
+import { usersView } from './settings/users';
+import { deploymentsView } from './settings/deployments';
+import { storageAdminView } from './settings/storage';
+
+export interface RouteDef {
+  pattern: string;
+  title: string;
+  view: (ctx: Ctx) => Child | Promise<Child>;
+  /** Shown in the navigation under this section. */
+  nav?: 'analytics' | 'settings';
+  /** Period and filter controls apply. */
+  toolbar?: 'full' | 'filters';
+  admin?: boolean;
+  /** Needs a site to show anything. */
+  needsSite?: boolean;
+}
+
+export const ROUTES: RouteDef[] = [
+  { pattern: '/app', title: 'Overview', view: overviewView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/pages', title: 'Pages', view: pagesView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/sources', title: 'Sources', view: sourcesView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/locations', title: 'Locations', view: locationsView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/devices', title: 'Devices', view: devicesView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/engagement', title: 'Engagement', view: engagementView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/realtime', title: 'Realtime', view: realtimeView, nav: 'analytics', needsSite: true },
+  { pattern: '/app/sessions', title: 'Sessions', view: sessionsView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/sessions/:id', title: 'Replay', view: replayView },
+  { pattern: '/app/storage', title: 'Storage', view: storageView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/settings/sites', title: 'Sites', view: sitesView, nav: 'settings' },
+  { pattern: '/app/settings/sites/:id', title: 'Site settings', view: siteView },
+  { pattern: '/app/settings/tokens', title: 'API tokens', view: tokensView, nav: 'settings', admin: true },
+  { pattern: '/app/settings/users', title: 'Users', view: usersView, nav: 'settings', admin: true },
+  { pattern: '/app/settings/deployments', title: 'Deployments', view: deploymentsView, nav: 'settings' },
+  { pattern: '/app/settings/storage', title: 'Data & storage', view: storageAdminView, nav: 'settings', admin: true },
+];

@@ -1,0 +1,22 @@
+// Locations: sessions and visitors per country (from Cloudflare's request
+// data; no IP address is stored).
+import { h } from '../h';
+import { call, type Row } from '../api';
+import { analyticsQuery, type Ctx } from '../context';
+import { dayRange } from '../format';
+import { Country, Panel, Ranked } from '../components/ui';
+import { Heading, items } from './breakdowns';
+
+export async function locationsView(ctx: Ctx) {
+  const data = await call<{ countries: Row[] }>(`/analytics/geo?${analyticsQuery(ctx, { limit: 250 })}`, { signal: ctx.signal });
+  const total = data.countries.reduce((n, r) => n + r.sessions, 0);
+  const label = (v: string) => <Country code={v} />;
+  return (
+    <div>
+      <Heading title="Locations" sub={dayRange(ctx.range.from, ctx.range.to)} />
+      <Panel title="Countries" wide>
+        <Ranked name="countries" label="Country" metric="Sessions" items={items(ctx, data.countries, 'country', label, total)} />
+      </Panel>
+    </div>
+  );
+}
