@@ -43,6 +43,7 @@ export const SUITES = [
   // Saved crashes and seeds replayed, then 10 s of fuzzing per target (npm run fuzz runs longer).
   { name: 'core:fuzz', parse: plain, steps: [['bash', ['scripts/fuzz.sh', '10']]] },
   { name: 'tracker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/tracker'))] },
+  { name: 'dashboard', parse: nodeTest, steps: [['node_modules/.bin/tsc', ['-p', 'js-shim/dashboard']], nodeTests(...testFiles('tests/dashboard'))] },
   { name: 'worker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/worker'))] },
   { name: 'e2e', parse: nodeTest, steps: [nodeTests(...testFiles('tests/e2e'))] },
 ];

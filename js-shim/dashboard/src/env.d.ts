@@ -1,2 +1,2 @@
-// Build-time constants (scripts/build-dashboard.mjs) and imports esbuild resolves.
+// Stylesheets imported from TypeScript: esbuild bundles them into the app's CSS file.
 declare module '*.css';
