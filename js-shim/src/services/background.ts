@@ -3,7 +3,8 @@
 // own Postgres client, since the request's client closes with the response.
 import type { AppEnv } from '../env';
 import { readWatermark, syncSessions, syncSites, writeWatermark } from '../storage/d1-cache-sync';
-import { allSites, connect, endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
+import { connect, endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
+import { listSites } from '../storage/pg-sites';
 import { compactSession, type SessionLocation } from './replay';
 import { reconcilePending } from './reconcile';
 import { enforceRetention } from './storage-admin';
@@ -34,7 +35,7 @@ export function compactInBackground(env: AppEnv, ctx: { waitUntil(promise: Promi
 export async function catchUpCache(env: AppEnv, sql: Sql, batch = 500): Promise<number> {
   const since = await readWatermark(env);
   if (!since) return 0;
-  await syncSites(env, await allSites(sql));
+  await syncSites(env, await listSites(sql, null));
   const rows = await sessionsChangedSince(sql, since, batch);
   if (!rows.length) return 0;
   await syncSessions(env, rows);

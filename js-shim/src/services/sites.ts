@@ -2,7 +2,8 @@
 // cache, then (only where a Postgres read is allowed) Postgres itself.
 import type { AppEnv } from '../env';
 import { cachedSite, removeSessionsWhere, removeSites, syncSites } from '../storage/d1-cache-sync';
-import { findSite, type SiteConfig, type Sql } from '../storage/pg';
+import type { SiteConfig, Sql } from '../storage/pg';
+import { getSite } from '../storage/pg-sites';
 
 const TTL_MS = 60_000;
 const memory = new Map<string, { site: SiteConfig | null; at: number }>();
@@ -41,7 +42,7 @@ export async function siteForIngest(env: AppEnv, siteId: string, now = Date.now(
 export async function siteForStart(env: AppEnv, sql: () => Sql, siteId: string, ctx: { waitUntil(promise: Promise<unknown>): void }, now = Date.now()) {
   const fast = await siteForIngest(env, siteId, now);
   if (fast) return fast;
-  const site = await findSite(sql(), siteId);
+  const site = await getSite(sql(), siteId);
   memory.set(siteId, { site, at: now });
   if (site) ctx.waitUntil(syncSites(env, [site]));
   return site;

@@ -12,15 +12,8 @@ export interface SiteRow extends SiteConfig {
 const SITE_COLUMNS =
   'id, name, domain, to_jsonb(allowed_origins) AS allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, created_at, updated_at';
 
-export interface SiteFields {
-  name: string;
-  domain: string;
-  allowed_origins: string[];
-  replay_enabled: boolean;
-  replay_sample_rate: number;
-  retention_days: number;
-  respect_dnt: boolean;
-}
+/** What an admin sets on a site: its config without the id and timestamps. */
+export type SiteFields = Omit<SiteConfig, 'id' | 'updated_at'>;
 
 export async function listSites(sql: Sql, siteId: string | null): Promise<SiteRow[]> {
   return sql<SiteRow[]>`

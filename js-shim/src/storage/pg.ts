@@ -71,19 +71,6 @@ export interface SiteConfig {
   updated_at?: Date;
 }
 
-// Arrays come back as JSON: with fetch_types off, postgres.js parses json but
-// not text[].
-const SITE_COLUMN_LIST =
-  'id, name, domain, to_jsonb(allowed_origins) AS allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at';
-const siteColumns = (sql: Sql) => sql.unsafe(SITE_COLUMN_LIST);
-
-export async function findSite(sql: Sql, siteId: string): Promise<SiteConfig | null> {
-  const rows = await sql<SiteConfig[]>`
-    SELECT ${siteColumns(sql)}
-    FROM sites WHERE id = ${siteId}`;
-  return rows[0] ?? null;
-}
-
 export interface NewSession {
   id: string;
   siteId: string;
@@ -268,12 +255,6 @@ export async function sessionsChangedSince(sql: Sql, since: Date, limit: number)
     SELECT ${sessionColumns(sql)} FROM sessions
     WHERE updated_at > ${since} ORDER BY updated_at LIMIT ${limit}`;
   return rows.map(normaliseSession);
-}
-
-export async function allSites(sql: Sql): Promise<SiteConfig[]> {
-  return sql<SiteConfig[]>`
-    SELECT ${siteColumns(sql)}
-    FROM sites ORDER BY id`;
 }
 
 export interface TokenPrincipal {
