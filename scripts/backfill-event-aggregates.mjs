@@ -3,14 +3,11 @@
 // (see scripts/lib/backfill-aggregates.mjs). Local D1 by default.
 import { parseArgs } from 'node:util';
 import { backfillEventAggregates } from './lib/backfill-aggregates.mjs';
-import { d1FromArgs } from './lib/d1.mjs';
+import { D1_TARGET_OPTIONS, d1FromArgs } from './lib/d1.mjs';
 
 const { values } = parseArgs({
   options: {
-    local: { type: 'boolean' },
-    remote: { type: 'boolean' },
-    'persist-to': { type: 'string' },
-    database: { type: 'string' },
+    ...D1_TARGET_OPTIONS,
     'dry-run': { type: 'boolean' },
   },
 });

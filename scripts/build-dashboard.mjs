@@ -4,17 +4,14 @@
 // js-shim/generated/dashboard-assets.ts, through which the Worker serves them.
 // Prints the gzip sizes and fails when the app is over its budget.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { contentHash as hash, gzipBytes as gz } from './lib/asset-names.mjs';
 
 /** What a first visit downloads (app JS + CSS + the HTML shell), gzip. */
 export const DASHBOARD_BUDGET_GZIP = 100 * 1024;
 
 const SRC = 'js-shim/dashboard/src';
 const OUT = 'dist/dashboard';
-const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 10);
-const gz = (text) => gzipSync(text, { level: 9 }).length;
 
 async function bundle(entry, define = {}) {
   const out = await build({

@@ -4,14 +4,11 @@
 // past the budget. Also writes js-shim/generated/tracker-assets.ts, through
 // which the Worker serves them.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { contentHash as hash, gzipBytes as gz } from './lib/asset-names.mjs';
 
 export const TRACKER_BUDGET_GZIP = 2048;
 
-const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 10);
-const gz = (text) => gzipSync(text, { level: 9 }).length;
 
 async function bundle(entry, define = {}) {
   const out = await build({

@@ -6,15 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { d1FromArgs } from './lib/d1.mjs';
+import { D1_TARGET_OPTIONS, d1FromArgs } from './lib/d1.mjs';
 import { dropEventsTable, inspectEvents } from './lib/d1-drop-events.mjs';
 
 const { values } = parseArgs({
   options: {
-    local: { type: 'boolean' },
-    remote: { type: 'boolean' },
-    'persist-to': { type: 'string' },
-    database: { type: 'string' },
+    ...D1_TARGET_OPTIONS,
     'dry-run': { type: 'boolean' },
     'tracker-migrated': { type: 'boolean' },
     'replay-verified': { type: 'boolean' },

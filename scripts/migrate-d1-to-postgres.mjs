@@ -5,15 +5,12 @@
 // migrations first (npm run migrate:production).
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { d1FromArgs } from './lib/d1.mjs';
+import { D1_TARGET_OPTIONS, d1FromArgs } from './lib/d1.mjs';
 import { migrateD1ToPostgres } from './lib/d1-to-postgres.mjs';
 
 const { values } = parseArgs({
   options: {
-    local: { type: 'boolean' },
-    remote: { type: 'boolean' },
-    'persist-to': { type: 'string' },
-    database: { type: 'string' },
+    ...D1_TARGET_OPTIONS,
     'page-size': { type: 'string' },
   },
 });

@@ -60,6 +60,14 @@ export function wranglerD1({ database = 'DB', remote = false, persistTo, wrangle
   };
 }
 
+/** The flags every D1 script takes (for node:util parseArgs): where the database is. */
+export const D1_TARGET_OPTIONS = {
+  local: { type: 'boolean' },
+  remote: { type: 'boolean' },
+  'persist-to': { type: 'string' },
+  database: { type: 'string' },
+};
+
 /** The D1 target from command-line flags: --remote, or local (default) with --persist-to. */
 export function d1FromArgs(values) {
   if (values.remote && values.local) throw new Error('choose --local or --remote');
