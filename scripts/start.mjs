@@ -65,7 +65,10 @@ function localSecret() {
 
 async function startEmbeddedPostgres() {
   const port = await freePort();
-  const child = spawn('node_modules/.bin/pglite-server', ['-d', `${LOCAL}/pglite`, '-p', String(port), '-m', '10'], {
+  // PGlite is one backend behind a multiplexer that refuses connections past
+  // -m; each request opens its own client (up to 5 connections), and the
+  // dashboard sends several requests at once.
+  const child = spawn('node_modules/.bin/pglite-server', ['-d', `${LOCAL}/pglite`, '-p', String(port), '-m', '50'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });
