@@ -56,10 +56,7 @@ export async function call<T>(path: string, opts: CallOptions = {}): Promise<T> 
   return result;
 }
 
-/** Extra tries of a GET answered 401 before the login is taken as gone. */
-const UNAUTHORIZED_RETRIES = 2;
-
-async function send<T>(path: string, opts: CallOptions, attempt = 0): Promise<T> {
+async function send<T>(path: string, opts: CallOptions): Promise<T> {
   const method = opts.method ?? 'GET';
   const res = await fetch(path, {
     method,
@@ -68,16 +65,7 @@ async function send<T>(path: string, opts: CallOptions, attempt = 0): Promise<T>
     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     signal: opts.signal,
   });
-  if (res.status === 401 && !path.startsWith('/api/auth/')) {
-    // Under `npm start` (wrangler dev on the embedded PGlite) a burst of
-    // logged-in requests sometimes fails its session lookup; a read is asked
-    // again, briefly, before the dashboard sends anyone back to the login.
-    if (method === 'GET' && attempt < UNAUTHORIZED_RETRIES) {
-      await new Promise((r) => setTimeout(r, 120 * (attempt + 1) + Math.random() * 120));
-      return send<T>(path, opts, attempt + 1);
-    }
-    onUnauthorized();
-  }
+  if (res.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized();
   if (!res.ok) throw await errorOf(res);
   const type = res.headers.get('content-type') ?? '';
   // application/json, not application/x-ndjson (a replay's events).

@@ -35,7 +35,10 @@ class PoolConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const target = this.reserved ?? this.sql;
-    const result = await target.unsafe(query.sql, [...query.parameters] as never[]);
+    // Named prepared statements, as the tagged templates use: an unnamed one is
+    // a single slot per backend, which a multiplexed local Postgres (PGlite's
+    // socket server) lets concurrent connections overwrite.
+    const result = await target.unsafe(query.sql, [...query.parameters] as never[], { prepare: true });
     const changed = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(result.command);
     return { rows: [...result] as R[], numAffectedRows: changed ? BigInt(result.count) : undefined };
   }
