@@ -145,11 +145,11 @@ await waitForPort(PORT, 60_000);
 console.log(`
 edgereplay is running at ${url}
 
-  Health:     ${url}/health
+  Dashboard:  ${url}  (log in as ${facts.admin_email} / ${facts.admin_password})
+  Snippet:    ${facts.snippet}
   Site id:    local
   API token:  ${facts.api_token}
-  Admin:      ${facts.admin_email} / ${facts.admin_password}  (POST ${url}/api/auth/sign-in/email)
-  Snippet:    ${facts.snippet}
+  Health:     ${url}/health
 
 The same facts are in ${LOCAL}/dev.json. Ctrl-C stops everything.
 `);
