@@ -73,4 +73,18 @@ describe('background jobs', () => {
     assert.deepEqual(byId[s.session_id], { id: s.session_id, at_last_seen: true, compacted: true });
     assert.equal(byId[fresh.session_id].at_last_seen, null); // still open
   });
+
+  it('keep the rrweb event count in the cached session list, so it can mark DOM recordings', async () => {
+    const { token } = await seedSite(stack, 'site_rrweb');
+    const s = await startSession(stack, 'site_rrweb');
+    const t = Date.parse(s.session_started_at);
+    const res = await sendBatch(stack, s, 0, [pageView(t), { type: 'rrweb', ts: t + 1, data: { type: 4, data: { href: 'https://example.com/' }, timestamp: t + 1 } }]);
+    assert.equal(res.status, 202);
+    const list = await eventually(
+      async () => (await stack.fetch('/api/sessions?site_id=site_rrweb', { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>,
+      (l) => l.source === 'cache' && l.sessions[0]?.rrweb_events === 1,
+    );
+    assert.equal(list.source, 'cache');
+    assert.equal(list.sessions[0].rrweb_events, 1);
+  });
 });

@@ -16,22 +16,23 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
 const SESSION_UPSERT = `
   INSERT INTO sessions (id, site_id, started_at, last_seen_at, ended_at, visitor_id, entry_page, exit_page, referrer,
     referrer_domain, utm_source, country, device, browser, os, screen, language, event_count, page_views, clicks,
-    custom_events, errors, max_scroll_percent, duration_ms, updated_at)
-  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
+    custom_events, errors, max_scroll_percent, duration_ms, updated_at, rrweb_events)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
   ON CONFLICT (id) DO UPDATE SET
     last_seen_at = excluded.last_seen_at, ended_at = excluded.ended_at, entry_page = excluded.entry_page,
     exit_page = excluded.exit_page, event_count = excluded.event_count, page_views = excluded.page_views,
     clicks = excluded.clicks, custom_events = excluded.custom_events, errors = excluded.errors,
+    rrweb_events = excluded.rrweb_events,
     max_scroll_percent = excluded.max_scroll_percent, duration_ms = excluded.duration_ms, updated_at = excluded.updated_at
   WHERE sessions.updated_at IS NULL OR excluded.updated_at >= sessions.updated_at`;
-// 25 bound parameters: under D1's limit of 100 per statement.
+// 26 bound parameters: under D1's limit of 100 per statement.
 
 function sessionStatement(db: D1Database, s: SessionRow): D1PreparedStatement {
   return db.prepare(SESSION_UPSERT).bind(
     s.id, s.site_id, iso(s.started_at), iso(s.last_seen_at), iso(s.ended_at), s.visitor_id, s.entry_page, s.exit_page,
     s.referrer, s.referrer_domain, s.utm_source, s.country, s.device, s.browser, s.os, s.screen, s.language,
     s.event_count, s.page_views, s.clicks, s.custom_events, s.errors, s.max_scroll_percent, s.duration_ms,
-    iso(s.updated_at),
+    iso(s.updated_at), s.rrweb_events,
   );
 }
 
@@ -174,7 +175,8 @@ export async function cachedSessionList(env: AppEnv, q: ListQuery): Promise<Reco
   if (!env.DB) return undefined;
   const params: unknown[] = [q.siteId, q.from.toISOString(), q.to.toISOString()];
   let sql = `SELECT id, site_id, started_at, last_seen_at, ended_at, entry_page, exit_page, referrer_domain, utm_source,
-      country, device, browser, os, event_count, page_views, clicks, custom_events, errors, max_scroll_percent, duration_ms
+      country, device, browser, os, event_count, page_views, clicks, custom_events, errors, rrweb_events, max_scroll_percent,
+      duration_ms
     FROM sessions WHERE site_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND updated_at IS NOT NULL`;
   sql += filterSql(q.filters, params);
   if (q.after) {

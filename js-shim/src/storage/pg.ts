@@ -40,6 +40,7 @@ export interface SessionRow {
   clicks: number;
   custom_events: number;
   errors: number;
+  rrweb_events: number;
   max_scroll_percent: number;
   duration_ms: number;
   updated_at: Date;
@@ -48,7 +49,7 @@ export interface SessionRow {
 const SESSION_COLUMNS = [
   'id', 'site_id', 'started_at', 'last_seen_at', 'ended_at', 'visitor_id', 'entry_page', 'exit_page', 'referrer',
   'referrer_domain', 'utm_source', 'country', 'device', 'browser', 'os', 'screen', 'language', 'event_count',
-  'page_views', 'clicks', 'custom_events', 'errors', 'max_scroll_percent', 'duration_ms', 'updated_at',
+  'page_views', 'clicks', 'custom_events', 'errors', 'rrweb_events', 'max_scroll_percent', 'duration_ms', 'updated_at',
 ] as const;
 
 // A fixed list of identifiers, spliced as SQL text (never client input).
