@@ -6,13 +6,12 @@
 // in tests/e2e/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser } from './harness.ts';
+import { launchBrowser, serveSite } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
@@ -20,24 +19,12 @@ const ADMIN = { email: 'owner@example.com', password: 'owner-password-1' };
 const DEPLOY_TOKEN = 'deploy-secret-for-tests';
 const DAY_MS = 86_400_000;
 
-/** Serves the test shop (tests/e2e/site/shop.html) for every path, with the snippet filled in. */
-async function serveShop(workerUrl: string, siteId: string): Promise<{ url: string; close(): Promise<void> }> {
-  const html = readFileSync(new URL('./site/shop.html', import.meta.url), 'utf8').replace('{{WORKER}}', workerUrl).replace('{{SITE}}', siteId);
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/favicon.ico') return res.writeHead(204).end();
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 describe('dashboard and replay viewer in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let shop: Awaited<ReturnType<typeof serveShop>>;
+  let shop: Awaited<ReturnType<typeof serveSite>>;
   let token: string;
   let recorded: string; // the session tracker.js recorded in Chromium, with rrweb events
   const sent: Record<string, string> = {}; // visit name → session id
@@ -128,7 +115,7 @@ describe('dashboard and replay viewer in Chromium', () => {
       });
       assert.equal(res.status, 201, await res.text());
     }
-    shop = await serveShop(stack.url, 'shop');
+    shop = await serveSite(stack.url, 'shop', '', 'shop.html');
     browser = await launchBrowser();
     recorded = await recordVisit();
     // The session list is read from the D1 cache, written off the response path.

@@ -14,9 +14,12 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Serves tests/e2e/site/index.html for every path (an SPA), with the snippet filled in. */
-export async function serveSite(workerUrl: string, siteId: string, attrs = ''): Promise<{ url: string; close(): Promise<void> }> {
-  const template = readFileSync(new URL('./site/index.html', import.meta.url), 'utf8');
+/**
+ * Serves a page of tests/e2e/site/ for every path (an SPA), with the snippet
+ * filled in: index.html by default, or another page such as shop.html.
+ */
+export async function serveSite(workerUrl: string, siteId: string, attrs = '', page = 'index.html'): Promise<{ url: string; close(): Promise<void> }> {
+  const template = readFileSync(new URL(`./site/${page}`, import.meta.url), 'utf8');
   const html = template.replace('{{WORKER}}', workerUrl).replace('{{SITE}}', siteId).replace('{{ATTRS}}', attrs);
   const server: Server = createServer((req, res) => {
     if (req.url === '/favicon.ico') return res.writeHead(204).end();

@@ -15,6 +15,16 @@ import { startFaultProxy, type FaultProxy } from './tcp-fault-proxy.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const TOKEN_SECRET = 'integration-test-secret';
+
+/** The Worker as `wrangler deploy` bundles it (scripts/build.sh), with wrangler.toml's runtime settings. */
+export const BUILT_WORKER = {
+  modules: true,
+  scriptPath: join(ROOT, 'build/worker/index.js'),
+  modulesRoot: join(ROOT, 'build/worker'),
+  modulesRules: [{ type: 'CompiledWasm' as const, include: ['**/*.wasm'] }],
+  compatibilityDate: '2026-04-01',
+  compatibilityFlags: ['nodejs_compat'],
+};
 export const WORKER_ROLE = 'edgereplay_worker';
 
 export type Fault = 'ok' | 'fail' | 'hang';
@@ -97,15 +107,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     workers: [
       {
         name: 'edgereplay',
-        modules: true,
-        scriptPath: join(ROOT, 'build/worker/index.js'),
-        modulesRoot: join(ROOT, 'build/worker'),
-        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-        compatibilityDate: '2026-04-01',
-        compatibilityFlags: ['nodejs_compat'],
+        ...BUILT_WORKER,
         bindings: { TOKEN_SECRET, BATCH_INTERVAL_MS: '20000', ...opts.vars },
-        // Through the fault proxy; sslmode=disable: loopback needs no TLS.
         ratelimits: { TRACK_LIMITER: { simple: { limit: opts.trackRateLimit ?? 1_000_000, period: 60 } } },
+        // Through the fault proxy; sslmode=disable: loopback needs no TLS.
         hyperdrives: { HYPERDRIVE: `postgres://${WORKER_ROLE}:worker@127.0.0.1:${proxy.port}/edgereplay?sslmode=disable` },
         ...storage,
       },
