@@ -1,7 +1,50 @@
-// Read-side queries over aggregates and rollups. None of them touches events:
-// sessions carry per-visit aggregates, page_daily the page views per day.
+// Read-side queries over rollups and aggregates. None of them touches events.
+// Whole UTC days read the daily rollups (rollup_daily, page_daily): a few
+// rows per day and value, whatever the traffic. What a rollup cannot answer
+// scans the range's session rows through (site_id, started_at): a range that
+// does not start and end at midnight UTC, a breakdown under any filter, and
+// totals under a filter on the entry page or the source, or on two
+// dimensions at once (see rollupSlice).
 import type { Sql } from './pg';
 import { FILTER_COLUMNS, type Filters, type ListQuery, type RangeQuery } from './query';
+
+const DAY_MS = 86_400_000;
+/** Filters whose values have rollup rows carrying every measure. */
+const ROLLUP_FILTERS = ['country', 'device', 'browser', 'os'] as const;
+
+/** The UTC days [from, to) of a range that starts and ends at midnight, else null. */
+export function wholeDays(q: RangeQuery): { from: string; to: string } | null {
+  if (q.from.getTime() % DAY_MS !== 0 || q.to.getTime() % DAY_MS !== 0) return null;
+  return { from: q.from.toISOString().slice(0, 10), to: q.to.toISOString().slice(0, 10) };
+}
+
+/**
+ * The rollup rows that hold a range's totals: the site's total without a
+ * filter, one value's rows under a single filter on country, device, browser
+ * or OS; null when only the sessions can answer.
+ */
+export function rollupSlice(q: RangeQuery): { dim: string; value: string; from: string; to: string } | null {
+  const days = wholeDays(q);
+  if (!days) return null;
+  const set = Object.entries(q.filters).filter(([, v]) => v !== undefined);
+  if (!set.length) return { dim: 'total', value: '', ...days };
+  if (set.length === 1 && (ROLLUP_FILTERS as readonly string[]).includes(set[0][0])) return { dim: set[0][0], value: set[0][1]!, ...days };
+  return null;
+}
+
+/** The unfiltered range in whole days, for breakdowns (null: scan the sessions). */
+function unfilteredDays(q: RangeQuery) {
+  const slice = rollupSlice(q);
+  return slice?.dim === 'total' ? slice : null;
+}
+
+/** A dimension's values over whole days, by sessions (then value), from rollup_daily. */
+function rolledUp(sql: Sql, siteId: string, days: { from: string; to: string }, dim: string, limit: number, withVisitors = false) {
+  return sql`
+    SELECT value, sum(sessions)::int AS sessions ${withVisitors ? sql`, sum(visitors)::int AS visitors` : sql``}
+    FROM rollup_daily WHERE site_id = ${siteId} AND dim = ${dim} AND day >= ${days.from}::date AND day < ${days.to}::date
+    GROUP BY value HAVING sum(sessions) > 0 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+}
 
 function where(sql: Sql, q: RangeQuery) {
   const parts = [sql`site_id = ${q.siteId} AND started_at >= ${q.from} AND started_at < ${q.to}`];
@@ -18,6 +61,20 @@ function where(sql: Sql, q: RangeQuery) {
 }
 
 export async function overview(sql: Sql, q: RangeQuery) {
+  const slice = rollupSlice(q);
+  if (slice) {
+    const [row] = await sql`
+      SELECT COALESCE(sum(sessions), 0)::int AS sessions, COALESCE(sum(visitors), 0)::int AS visitors,
+             COALESCE(sum(page_views), 0)::int AS page_views, COALESCE(sum(events), 0)::int AS events,
+             COALESCE(sum(clicks), 0)::int AS clicks,
+             COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
+             COALESCE(sum(bounces)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS bounce_rate,
+             COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent
+      FROM rollup_daily
+      WHERE site_id = ${q.siteId} AND dim = ${slice.dim} AND value = ${slice.value}
+        AND day >= ${slice.from}::date AND day < ${slice.to}::date`;
+    return row;
+  }
   const [row] = await sql`
     SELECT count(*)::int AS sessions,
            count(DISTINCT COALESCE(visitor_id, id))::int AS visitors,
@@ -32,17 +89,27 @@ export async function overview(sql: Sql, q: RangeQuery) {
 }
 
 export async function sessionsDaily(sql: Sql, q: RangeQuery) {
+  const slice = rollupSlice(q);
+  const counts = slice
+    ? sql`
+      SELECT day::timestamp AS day, sum(sessions)::int AS sessions, sum(visitors)::int AS visitors,
+             sum(page_views)::int AS page_views, sum(events)::int AS events,
+             round(sum(duration_ms) / NULLIF(sum(sessions), 0))::int AS avg_duration_ms
+      FROM rollup_daily
+      WHERE site_id = ${q.siteId} AND dim = ${slice.dim} AND value = ${slice.value}
+        AND day >= ${slice.from}::date AND day < ${slice.to}::date
+      GROUP BY day HAVING sum(sessions) > 0`
+    : sql`
+      SELECT date_trunc('day', started_at AT TIME ZONE 'UTC') AS day, count(*)::int AS sessions,
+             count(DISTINCT COALESCE(visitor_id, id))::int AS visitors, sum(page_views)::int AS page_views,
+             sum(event_count)::int AS events, round(avg(duration_ms))::int AS avg_duration_ms
+      FROM sessions WHERE ${where(sql, q)} GROUP BY 1`;
   return sql`
     WITH days AS (
       SELECT generate_series(date_trunc('day', ${q.from}::timestamptz AT TIME ZONE 'UTC'),
                              date_trunc('day', (${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC'),
                              interval '1 day') AS day
-    ), counts AS (
-      SELECT date_trunc('day', started_at AT TIME ZONE 'UTC') AS day, count(*)::int AS sessions,
-             count(DISTINCT COALESCE(visitor_id, id))::int AS visitors, sum(page_views)::int AS page_views,
-             sum(event_count)::int AS events, round(avg(duration_ms))::int AS avg_duration_ms
-      FROM sessions WHERE ${where(sql, q)} GROUP BY 1
-    )
+    ), counts AS (${counts})
     SELECT to_char(days.day, 'YYYY-MM-DD') AS day, COALESCE(c.sessions, 0) AS sessions, COALESCE(c.visitors, 0) AS visitors,
            COALESCE(c.page_views, 0) AS page_views, COALESCE(c.events, 0) AS events,
            COALESCE(c.avg_duration_ms, 0) AS avg_duration_ms
@@ -55,6 +122,15 @@ export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
     WHERE site_id = ${q.siteId} AND day >= (${q.from}::timestamptz AT TIME ZONE 'UTC')::date
       AND day <= ((${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC')::date
     GROUP BY path ORDER BY page_views DESC, path LIMIT ${limit}`;
+  const days = unfilteredDays(q);
+  if (days) {
+    const [entry, exit] = await Promise.all([
+      rolledUp(sql, q.siteId, days, 'entry', limit),
+      rolledUp(sql, q.siteId, days, 'exit', limit),
+    ]);
+    const paths = (rows: typeof entry) => rows.map((r) => ({ path: r.value, sessions: r.sessions }));
+    return { pages, entry_pages: paths(entry), exit_pages: paths(exit) };
+  }
   const entry = await sql`
     SELECT entry_page AS path, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} AND entry_page IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
@@ -65,6 +141,8 @@ export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
 }
 
 async function breakdown(sql: Sql, q: RangeQuery, column: string, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) return rolledUp(sql, q.siteId, days, column, limit, true);
   return sql`
     SELECT COALESCE(${sql(column)}, '(unknown)') AS value, count(*)::int AS sessions,
            count(DISTINCT COALESCE(visitor_id, id))::int AS visitors
@@ -84,6 +162,13 @@ export async function devices(sql: Sql, q: RangeQuery, limit: number) {
 }
 
 export async function sources(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) {
+    const [referrers, utmSources, utmMediums, utmCampaigns] = await Promise.all(
+      ['referrer', 'utm_source', 'utm_medium', 'utm_campaign'].map((dim) => rolledUp(sql, q.siteId, days, dim, limit)),
+    );
+    return { referrers, utm_sources: utmSources, utm_mediums: utmMediums, utm_campaigns: utmCampaigns };
+  }
   const referrers = await sql`
     SELECT COALESCE(referrer_domain, '(direct)') AS value, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
@@ -98,7 +183,29 @@ export async function sources(sql: Sql, q: RangeQuery, limit: number) {
   };
 }
 
+const DURATION_BUCKETS = ['0-10s', '10-30s', '30-60s', '1-3m', '3-10m', '10m+'];
+const SCROLL_BUCKETS = ['0-25%', '25-50%', '50-75%', '75-100%'];
+const inOrder = (names: string[], rows: { bucket: string; sessions: number }[]) =>
+  names.map((bucket) => ({ bucket, sessions: rows.find((r) => r.bucket === bucket)?.sessions ?? 0 }));
+
 export async function engagement(sql: Sql, q: RangeQuery) {
+  const days = unfilteredDays(q);
+  if (days) {
+    const [buckets, [avg]] = await Promise.all([
+      sql`
+        SELECT dim, value AS bucket, sum(sessions)::int AS sessions FROM rollup_daily
+        WHERE site_id = ${q.siteId} AND dim IN ('duration', 'scroll') AND day >= ${days.from}::date AND day < ${days.to}::date
+        GROUP BY dim, value`,
+      sql`
+        SELECT COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
+               COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent,
+               COALESCE(sum(page_views)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS pages_per_session
+        FROM rollup_daily WHERE site_id = ${q.siteId} AND dim = 'total' AND value = ''
+          AND day >= ${days.from}::date AND day < ${days.to}::date`,
+    ]);
+    const of = (dim: string) => buckets.filter((b) => b.dim === dim) as never;
+    return { ...avg, duration: inOrder(DURATION_BUCKETS, of('duration')), scroll: inOrder(SCROLL_BUCKETS, of('scroll')) };
+  }
   const duration = await sql`
     SELECT bucket, count(*)::int AS sessions FROM (
       SELECT CASE WHEN duration_ms < 10000 THEN '0-10s' WHEN duration_ms < 30000 THEN '10-30s'
@@ -112,8 +219,6 @@ export async function engagement(sql: Sql, q: RangeQuery) {
                   WHEN max_scroll_percent < 75 THEN '50-75%' ELSE '75-100%' END AS bucket
       FROM sessions WHERE ${where(sql, q)}) b
     GROUP BY bucket`;
-  const order = (names: string[], rows: { bucket: string; sessions: number }[]) =>
-    names.map((bucket) => ({ bucket, sessions: rows.find((r) => r.bucket === bucket)?.sessions ?? 0 }));
   const [avg] = await sql`
     SELECT COALESCE(round(avg(duration_ms)), 0)::int AS avg_duration_ms,
            COALESCE(avg(max_scroll_percent), 0)::float8 AS avg_scroll_percent,
@@ -121,8 +226,8 @@ export async function engagement(sql: Sql, q: RangeQuery) {
     FROM sessions WHERE ${where(sql, q)}`;
   return {
     ...avg,
-    duration: order(['0-10s', '10-30s', '30-60s', '1-3m', '3-10m', '10m+'], duration as never),
-    scroll: order(['0-25%', '25-50%', '50-75%', '75-100%'], scroll as never),
+    duration: inOrder(DURATION_BUCKETS, duration as never),
+    scroll: inOrder(SCROLL_BUCKETS, scroll as never),
   };
 }
 
@@ -138,6 +243,22 @@ export async function realtime(sql: Sql, siteId: string, since: Date) {
 }
 
 export async function storage(sql: Sql, q: RangeQuery) {
+  const whole = unfilteredDays(q);
+  if (whole) {
+    const rows = await sql`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, sessions, chunks, bytes, events FROM rollup_daily
+      WHERE site_id = ${q.siteId} AND dim = 'total' AND value = '' AND day >= ${whole.from}::date AND day < ${whole.to}::date
+        AND sessions > 0
+      ORDER BY day`;
+    const sum = (k: string) => rows.reduce((n, r) => n + Number(r[k]), 0);
+    return {
+      sessions: sum('sessions'),
+      chunks: sum('chunks'),
+      bytes: sum('bytes'),
+      events: sum('events'),
+      days: rows.map((r) => ({ day: r.day, sessions: r.sessions, bytes: Number(r.bytes), events: Number(r.events) })),
+    };
+  }
   const [totals] = await sql`
     SELECT count(*)::int AS sessions, COALESCE(sum(chunks), 0)::int AS chunks,
            COALESCE(sum(bytes_stored), 0)::bigint AS bytes, COALESCE(sum(event_count), 0)::int AS events
