@@ -249,6 +249,39 @@ describe('daily rollups', () => {
     assert.equal(overview.sessions, count.rows[0].n);
   });
 
+  it('give the overview page what it draws in two calls, the comparison period included', async () => {
+    const site = SITES[0];
+    const get = async (path: string) => {
+      const res = await asToken(stack, tokens[site], path);
+      assert.equal(res.status, 200, await res.clone().text());
+      return { body: (await res.json()) as Record<string, any>, cache: res.headers.get('cache-control') };
+    };
+    const day = (n: number) => new Date(Date.now() - (Date.now() % DAY_MS) - n * DAY_MS).toISOString().slice(0, 10);
+    const range = `site_id=${site}&from=${day(6)}&to=${day(0)}`;
+    const prev = `site_id=${site}&from=${day(13)}&to=${day(7)}`;
+    const totals = await get(`/analytics/totals?${range}&compare_from=${day(13)}&compare_to=${day(7)}`);
+    assert.deepEqual(totals.body.overview, (await get(`/analytics/overview?${range}`)).body);
+    assert.deepEqual(totals.body.days, (await get(`/analytics/sessions/daily?${range}`)).body.days);
+    assert.deepEqual(totals.body.previous.overview, (await get(`/analytics/overview?${prev}`)).body);
+    assert.deepEqual(totals.body.previous.days, (await get(`/analytics/sessions/daily?${prev}`)).body.days);
+    assert.equal((await get(`/analytics/totals?${range}`)).body.previous, null);
+    assert.equal(totals.cache, 'private, no-cache', 'today can still change');
+
+    const top = await get(`/analytics/top?${range}&limit=3`);
+    assert.deepEqual(top.body.pages, (await get(`/analytics/pages/top?${range}&limit=3`)).body.pages);
+    assert.deepEqual(top.body.referrers, (await get(`/analytics/sources?${range}&limit=3`)).body.referrers);
+    assert.deepEqual(top.body.countries, (await get(`/analytics/geo?${range}&limit=3`)).body.countries);
+    assert.deepEqual(top.body.devices, (await get(`/analytics/devices?${range}&limit=3`)).body.devices);
+
+    // Days no batch can reach any more may be kept by the browser.
+    const closed = await get(`/analytics/totals?site_id=${site}&from=${day(9)}&to=${day(3)}&compare_from=${day(16)}&compare_to=${day(10)}`);
+    assert.equal(closed.cache, 'private, max-age=600');
+    assert.equal((await get(`/analytics/top?site_id=${site}&from=${day(9)}&to=${day(2)}`)).cache, 'private, max-age=600');
+    assert.equal((await get(`/analytics/top?site_id=${site}&from=${day(9)}&to=${day(1)}`)).cache, 'private, no-cache', 'yesterday can still get batches');
+    const half = await asToken(stack, tokens[site], `/analytics/totals?${range}&compare_from=${day(13)}`);
+    assert.equal(half.status, 400);
+  });
+
   it('rebuild to the same rows, idempotently, and repair rows that drifted', async () => {
     await assertRollupsExact(stack.db, 'before the rebuild');
     const first = await rebuildRollups(stack.db);

@@ -38,12 +38,24 @@ function unfilteredDays(q: RangeQuery) {
   return slice?.dim === 'total' ? slice : null;
 }
 
-/** A dimension's values over whole days, by sessions (then value), from rollup_daily. */
-function rolledUp(sql: Sql, siteId: string, days: { from: string; to: string }, dim: string, limit: number, withVisitors = false) {
-  return sql`
-    SELECT value, sum(sessions)::int AS sessions ${withVisitors ? sql`, sum(visitors)::int AS visitors` : sql``}
-    FROM rollup_daily WHERE site_id = ${siteId} AND dim = ${dim} AND day >= ${days.from}::date AND day < ${days.to}::date
-    GROUP BY value HAVING sum(sessions) > 0 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+type Days = { from: string; to: string };
+type ListSpec = { dim: string; visitors?: boolean };
+export type Ranked = { value: string; sessions: number; visitors?: number };
+
+/** A dimension's values over whole days, by sessions (then value), as a JSON array column. */
+function rolledUpColumn(sql: Sql, siteId: string, days: Days, spec: ListSpec, limit: number, name: string) {
+  return sql`(
+    SELECT COALESCE(json_agg(x ORDER BY x.sessions DESC, x.value), '[]'::json) FROM (
+      SELECT value, sum(sessions)::int AS sessions ${spec.visitors ? sql`, sum(visitors)::int AS visitors` : sql``}
+      FROM rollup_daily WHERE site_id = ${siteId} AND dim = ${spec.dim} AND day >= ${days.from}::date AND day < ${days.to}::date
+      GROUP BY value HAVING sum(sessions) > 0 ORDER BY 2 DESC, 1 LIMIT ${limit}) x) AS ${sql(name)}`;
+}
+
+/** Several dimensions' top values in one statement (one round trip, one connection). */
+async function rolledUp<K extends string>(sql: Sql, siteId: string, days: Days, limit: number, specs: Record<K, ListSpec>): Promise<Record<K, Ranked[]>> {
+  const columns = Object.entries<ListSpec>(specs).map(([name, spec]) => rolledUpColumn(sql, siteId, days, spec, limit, name));
+  const [row] = await sql`SELECT ${columns.reduce((a, b) => sql`${a}, ${b}`)}`;
+  return row as Record<K, Ranked[]>;
 }
 
 function where(sql: Sql, q: RangeQuery) {
@@ -60,19 +72,26 @@ function where(sql: Sql, q: RangeQuery) {
   return parts.reduce((a, b) => sql`${a} ${b}`);
 }
 
+type Slice = NonNullable<ReturnType<typeof rollupSlice>>;
+
+/** The overview's totals of a slice of rollup rows, as one row. */
+function overviewFromRollups(sql: Sql, siteId: string, slice: Slice) {
+  return sql`
+    SELECT COALESCE(sum(sessions), 0)::int AS sessions, COALESCE(sum(visitors), 0)::int AS visitors,
+           COALESCE(sum(page_views), 0)::int AS page_views, COALESCE(sum(events), 0)::int AS events,
+           COALESCE(sum(clicks), 0)::int AS clicks,
+           COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
+           COALESCE(sum(bounces)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS bounce_rate,
+           COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent
+    FROM rollup_daily
+    WHERE site_id = ${siteId} AND dim = ${slice.dim} AND value = ${slice.value}
+      AND day >= ${slice.from}::date AND day < ${slice.to}::date`;
+}
+
 export async function overview(sql: Sql, q: RangeQuery) {
   const slice = rollupSlice(q);
   if (slice) {
-    const [row] = await sql`
-      SELECT COALESCE(sum(sessions), 0)::int AS sessions, COALESCE(sum(visitors), 0)::int AS visitors,
-             COALESCE(sum(page_views), 0)::int AS page_views, COALESCE(sum(events), 0)::int AS events,
-             COALESCE(sum(clicks), 0)::int AS clicks,
-             COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
-             COALESCE(sum(bounces)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS bounce_rate,
-             COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent
-      FROM rollup_daily
-      WHERE site_id = ${q.siteId} AND dim = ${slice.dim} AND value = ${slice.value}
-        AND day >= ${slice.from}::date AND day < ${slice.to}::date`;
+    const [row] = await overviewFromRollups(sql, q.siteId, slice);
     return row;
   }
   const [row] = await sql`
@@ -88,17 +107,16 @@ export async function overview(sql: Sql, q: RangeQuery) {
   return row;
 }
 
-export async function sessionsDaily(sql: Sql, q: RangeQuery) {
+/** Each day of a range with its counts, days without sessions included (0). */
+function dailyCounts(sql: Sql, q: RangeQuery) {
   const slice = rollupSlice(q);
   const counts = slice
     ? sql`
-      SELECT day::timestamp AS day, sum(sessions)::int AS sessions, sum(visitors)::int AS visitors,
-             sum(page_views)::int AS page_views, sum(events)::int AS events,
-             round(sum(duration_ms) / NULLIF(sum(sessions), 0))::int AS avg_duration_ms
+      SELECT day::timestamp AS day, sessions, visitors, page_views::int AS page_views, events::int AS events,
+             round(duration_ms::numeric / NULLIF(sessions, 0))::int AS avg_duration_ms
       FROM rollup_daily
       WHERE site_id = ${q.siteId} AND dim = ${slice.dim} AND value = ${slice.value}
-        AND day >= ${slice.from}::date AND day < ${slice.to}::date
-      GROUP BY day HAVING sum(sessions) > 0`
+        AND day >= ${slice.from}::date AND day < ${slice.to}::date AND sessions > 0`
     : sql`
       SELECT date_trunc('day', started_at AT TIME ZONE 'UTC') AS day, count(*)::int AS sessions,
              count(DISTINCT COALESCE(visitor_id, id))::int AS visitors, sum(page_views)::int AS page_views,
@@ -116,19 +134,78 @@ export async function sessionsDaily(sql: Sql, q: RangeQuery) {
     FROM days LEFT JOIN counts c USING (day) ORDER BY days.day`;
 }
 
-export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
-  const pages = await sql`
+export async function sessionsDaily(sql: Sql, q: RangeQuery) {
+  return dailyCounts(sql, q);
+}
+
+/**
+ * The overview page's first call: a period's totals and days, and the
+ * comparison period's; one statement when rollups answer both.
+ */
+export async function totals(sql: Sql, q: RangeQuery, previous: RangeQuery | null) {
+  const slice = rollupSlice(q);
+  const prevSlice = previous && rollupSlice(previous);
+  if (slice && (!previous || prevSlice)) {
+    const part = (r: RangeQuery, sl: Slice, name: string) => sql`
+      (SELECT row_to_json(o) FROM (${overviewFromRollups(sql, r.siteId, sl)}) o) AS ${sql(`${name}overview`)},
+      (SELECT json_agg(d ORDER BY d.day) FROM (${dailyCounts(sql, r)}) d) AS ${sql(`${name}days`)}`;
+    const [row] = await sql`SELECT ${part(q, slice, '')} ${previous ? sql`, ${part(previous, prevSlice!, 'prev_')}` : sql``}`;
+    return {
+      overview: row.overview,
+      days: row.days,
+      previous: previous ? { overview: row.prev_overview, days: row.prev_days } : null,
+    };
+  }
+  const [o, d, po, pd] = await Promise.all([
+    overview(sql, q),
+    dailyCounts(sql, q),
+    previous ? overview(sql, previous) : null,
+    previous ? dailyCounts(sql, previous) : null,
+  ]);
+  return { overview: o, days: d, previous: previous ? { overview: po, days: pd } : null };
+}
+
+/** Page views per path from page_daily, which filters do not narrow. */
+export function pageViews(sql: Sql, q: RangeQuery, limit: number) {
+  return sql`
     SELECT path, sum(page_views)::int AS page_views FROM page_daily
     WHERE site_id = ${q.siteId} AND day >= (${q.from}::timestamptz AT TIME ZONE 'UTC')::date
       AND day <= ((${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC')::date
     GROUP BY path ORDER BY page_views DESC, path LIMIT ${limit}`;
+}
+
+/**
+ * What the overview page lists: page views per path, and sessions per
+ * referrer, country and device; one statement over whole days unfiltered.
+ */
+export async function topLists(sql: Sql, q: RangeQuery, limit: number) {
   const days = unfilteredDays(q);
   if (days) {
-    const [entry, exit] = await Promise.all([
-      rolledUp(sql, q.siteId, days, 'entry', limit),
-      rolledUp(sql, q.siteId, days, 'exit', limit),
-    ]);
-    const paths = (rows: typeof entry) => rows.map((r) => ({ path: r.value, sessions: r.sessions }));
+    const [row] = await sql`
+      SELECT (SELECT COALESCE(json_agg(x ORDER BY x.page_views DESC, x.path), '[]'::json) FROM (
+                SELECT path, sum(page_views)::int AS page_views FROM page_daily
+                WHERE site_id = ${q.siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
+                GROUP BY path ORDER BY 2 DESC, 1 LIMIT ${limit}) x) AS pages,
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'referrer' }, limit, 'referrers')},
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'country', visitors: true }, limit, 'countries')},
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'device', visitors: true }, limit, 'devices')}`;
+    return row as { pages: { path: string; page_views: number }[]; referrers: Ranked[]; countries: Ranked[]; devices: Ranked[] };
+  }
+  const [pages, refs, countries, devs] = await Promise.all([
+    pageViews(sql, q, limit),
+    referrers(sql, q, limit),
+    breakdown(sql, q, 'country', limit),
+    breakdown(sql, q, 'device', limit),
+  ]);
+  return { pages, referrers: refs, countries, devices: devs };
+}
+
+export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
+  const pages = await pageViews(sql, q, limit);
+  const days = unfilteredDays(q);
+  if (days) {
+    const { entry, exit } = await rolledUp(sql, q.siteId, days, limit, { entry: { dim: 'entry' }, exit: { dim: 'exit' } });
+    const paths = (rows: Ranked[]) => rows.map((r) => ({ path: r.value, sessions: r.sessions }));
     return { pages, entry_pages: paths(entry), exit_pages: paths(exit) };
   }
   const entry = await sql`
@@ -140,9 +217,9 @@ export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
   return { pages, entry_pages: entry, exit_pages: exit };
 }
 
-async function breakdown(sql: Sql, q: RangeQuery, column: string, limit: number) {
+export async function breakdown(sql: Sql, q: RangeQuery, column: 'country' | 'device' | 'browser' | 'os', limit: number) {
   const days = unfilteredDays(q);
-  if (days) return rolledUp(sql, q.siteId, days, column, limit, true);
+  if (days) return (await rolledUp(sql, q.siteId, days, limit, { list: { dim: column, visitors: true } })).list;
   return sql`
     SELECT COALESCE(${sql(column)}, '(unknown)') AS value, count(*)::int AS sessions,
            count(DISTINCT COALESCE(visitor_id, id))::int AS visitors
@@ -154,6 +231,14 @@ export async function geo(sql: Sql, q: RangeQuery, limit: number) {
 }
 
 export async function devices(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) {
+    return rolledUp(sql, q.siteId, days, limit, {
+      devices: { dim: 'device', visitors: true },
+      browsers: { dim: 'browser', visitors: true },
+      os: { dim: 'os', visitors: true },
+    });
+  }
   return {
     devices: await breakdown(sql, q, 'device', limit),
     browsers: await breakdown(sql, q, 'browser', limit),
@@ -161,22 +246,31 @@ export async function devices(sql: Sql, q: RangeQuery, limit: number) {
   };
 }
 
+/** Sessions per referrer domain, '(direct)' without one. */
+export async function referrers(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) return (await rolledUp(sql, q.siteId, days, limit, { list: { dim: 'referrer' } })).list;
+  return sql`
+    SELECT COALESCE(referrer_domain, '(direct)') AS value, count(*)::int AS sessions FROM sessions
+    WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+}
+
 export async function sources(sql: Sql, q: RangeQuery, limit: number) {
   const days = unfilteredDays(q);
   if (days) {
-    const [referrers, utmSources, utmMediums, utmCampaigns] = await Promise.all(
-      ['referrer', 'utm_source', 'utm_medium', 'utm_campaign'].map((dim) => rolledUp(sql, q.siteId, days, dim, limit)),
-    );
-    return { referrers, utm_sources: utmSources, utm_mediums: utmMediums, utm_campaigns: utmCampaigns };
+    return rolledUp(sql, q.siteId, days, limit, {
+      referrers: { dim: 'referrer' },
+      utm_sources: { dim: 'utm_source' },
+      utm_mediums: { dim: 'utm_medium' },
+      utm_campaigns: { dim: 'utm_campaign' },
+    });
   }
-  const referrers = await sql`
-    SELECT COALESCE(referrer_domain, '(direct)') AS value, count(*)::int AS sessions FROM sessions
-    WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+  const refs = await referrers(sql, q, limit);
   const utm = async (column: string) => sql`
     SELECT ${sql(column)} AS value, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} AND ${sql(column)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
   return {
-    referrers,
+    referrers: refs,
     utm_sources: await utm('utm_source'),
     utm_mediums: await utm('utm_medium'),
     utm_campaigns: await utm('utm_campaign'),
@@ -191,19 +285,18 @@ const inOrder = (names: string[], rows: { bucket: string; sessions: number }[]) 
 export async function engagement(sql: Sql, q: RangeQuery) {
   const days = unfilteredDays(q);
   if (days) {
-    const [buckets, [avg]] = await Promise.all([
-      sql`
-        SELECT dim, value AS bucket, sum(sessions)::int AS sessions FROM rollup_daily
-        WHERE site_id = ${q.siteId} AND dim IN ('duration', 'scroll') AND day >= ${days.from}::date AND day < ${days.to}::date
-        GROUP BY dim, value`,
-      sql`
-        SELECT COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
-               COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent,
-               COALESCE(sum(page_views)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS pages_per_session
-        FROM rollup_daily WHERE site_id = ${q.siteId} AND dim = 'total' AND value = ''
-          AND day >= ${days.from}::date AND day < ${days.to}::date`,
-    ]);
-    const of = (dim: string) => buckets.filter((b) => b.dim === dim) as never;
+    const [row] = await sql`
+      SELECT COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
+             COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent,
+             COALESCE(sum(page_views)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS pages_per_session,
+             (SELECT COALESCE(json_agg(json_build_array(b.dim, b.value, b.sessions)), '[]'::json) FROM (
+                SELECT dim, value, sum(sessions)::int AS sessions FROM rollup_daily
+                WHERE site_id = ${q.siteId} AND dim IN ('duration', 'scroll') AND day >= ${days.from}::date AND day < ${days.to}::date
+                GROUP BY dim, value) b) AS buckets
+      FROM rollup_daily WHERE site_id = ${q.siteId} AND dim = 'total' AND value = ''
+        AND day >= ${days.from}::date AND day < ${days.to}::date`;
+    const { buckets, ...avg } = row as { buckets: [string, string, number][] };
+    const of = (dim: string) => buckets.filter((b) => b[0] === dim).map(([, bucket, sessions]) => ({ bucket, sessions }));
     return { ...avg, duration: inOrder(DURATION_BUCKETS, of('duration')), scroll: inOrder(SCROLL_BUCKETS, of('scroll')) };
   }
   const duration = await sql`
