@@ -160,6 +160,22 @@ async function stop(run: Running) {
   assert.deepEqual(processesIn(dir), [], 'nothing runs in the clone any more');
 }
 
+/** After a failed check: nothing of this run may outlive the test. */
+function killLeftovers(run: Running) {
+  for (const pid of [run.child.pid!, ...processesIn(dir)]) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* not a group leader, or gone */
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
 describe('npm start on a fresh clone', { timeout: 2 * START_TIMEOUT_MS + 120_000 }, () => {
   let firstFacts: Record<string, any>;
 
@@ -172,7 +188,7 @@ describe('npm start on a fresh clone', { timeout: 2 * START_TIMEOUT_MS + 120_000
       firstFacts = await sendAndReadBack(run);
       assert.match(readFileSync(join(dir, '.dev.vars'), 'utf8'), /^TOKEN_SECRET=[A-Za-z0-9_-]{43,}$/m);
     } finally {
-      await stop(run).finally(() => run.child.exitCode === null && process.kill(-run.child.pid!, 'SIGKILL'));
+      await stop(run).finally(() => killLeftovers(run));
     }
   });
 
@@ -187,7 +203,7 @@ describe('npm start on a fresh clone', { timeout: 2 * START_TIMEOUT_MS + 120_000
       assert.equal(facts.admin_password, firstFacts.admin_password);
       assert.equal(readFileSync(join(dir, '.dev.vars'), 'utf8'), secret, 'the secret is kept');
     } finally {
-      await stop(run).finally(() => run.child.exitCode === null && process.kill(-run.child.pid!, 'SIGKILL'));
+      await stop(run).finally(() => killLeftovers(run));
     }
   });
 });
