@@ -11,11 +11,12 @@ import {
   countSessionsInScope,
   countUnpurged,
   deletePageRollups,
-  eraseSessions,
+  deleteSessionRows,
   markPurged,
   pruneTombstones,
   unpurgedSessions,
   insertAudit,
+  pruneRollups,
   retentionPolicies,
   sessionsForExport,
   sessionsInScope,
@@ -259,8 +260,9 @@ async function purgeErased(env: AppEnv, sql: Sql, scope: ClearScope, budget: Cal
 async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: CallBudget): Promise<ClearResult> {
   const replay = await loadReplay(env.EVENTS, s);
   const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
-  const deleted = await eraseSessions(sql, [s.id]);
+  const deleted = await deleteSessionRows(sql, [s.id]);
   await subtractPageViews(sql, s.site_id, pages);
+  await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
   const purged = await purgeErased(env, sql, { sessionId: s.id }, budget);
   return {
@@ -345,7 +347,8 @@ export async function clearStorage(env: AppEnv, sql: Sql, scope: ClearScope, bud
     const batch = await sessionsInScope(sql, scope, ROWS_PER_BATCH);
     if (!batch.length) break;
     const ids = batch.map((s) => s.id);
-    result.sessions_deleted += await eraseSessions(sql, ids);
+    result.sessions_deleted += await deleteSessionRows(sql, ids);
+    await pruneRollups(sql, batch);
     if (!(await removeSessions(env, ids))) result.cache = 'failed';
     if (batch.length < ROWS_PER_BATCH) break;
   }

@@ -3,6 +3,7 @@
 // never as SQL text. Routes call these functions; they hold no HTTP.
 import postgres from 'postgres';
 import type { Delta } from '../core';
+import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 export type Sql = postgres.Sql;
 
@@ -90,17 +91,33 @@ export interface NewSession {
   timezone: string | null;
 }
 
-/** session/start's one write. */
+/**
+ * session/start's one write: the session row, its visitor's count for the
+ * day, and the session's rollup rows (it counts a visitor when it is the
+ * first session of its daily visitor id).
+ */
 export async function insertSession(sql: Sql, s: NewSession): Promise<SessionRow> {
   const started = s.startedAtMs / 1000;
   const rows = await sql`
-    INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
-      utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone)
-    VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
-      ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
-      ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
-      ${s.timezone})
-    RETURNING ${sessionColumns(sql)}`;
+    WITH s AS (
+      INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
+        utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone)
+      VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
+        ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
+        ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
+        ${s.timezone})
+      RETURNING *
+    ), visitor AS (
+      INSERT INTO visitor_daily AS v (site_id, day, visitor_id, sessions)
+      SELECT site_id, ${utcDay(sql, 's.started_at')}, visitor_id, 1 FROM s WHERE visitor_id IS NOT NULL
+      ON CONFLICT (site_id, day, visitor_id) DO UPDATE SET sessions = v.sessions + 1
+      RETURNING sessions = 1 AS first
+    ), contrib AS (
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, r.*
+      FROM s LEFT JOIN visitor ON true,
+        rollup_rows(1, CASE WHEN s.visitor_id IS NULL OR visitor.first THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 's')}) r
+    ), rolled AS (${rollupUpsert(sql)})
+    SELECT ${sessionColumns(sql)} FROM s`;
   return normaliseSession(rows[0]);
 }
 
@@ -126,15 +143,15 @@ export class SessionErasedError extends Error {
 }
 
 /**
- * A batch's one write: adds the delta to the session row and the page views to
- * the daily rollup in a single statement. The seq guard (`applied`, the
- * counted seqs as ranges) makes a retried batch change nothing; a batch that
- * stored no chunk (an empty session/end) sets ended_at without taking its seq,
- * so a later batch under that seq is still counted. An upsert, so
- * a batch whose session row went missing (Postgres down at start, a restore)
- * still lands, unless a tombstone says the session was erased (then
- * SessionErasedError). Returns the updated row, or null when the seq was
- * already applied.
+ * A batch's one write: adds the delta to the session row, the difference it
+ * makes to the session's rollup rows, and the page views to the daily page
+ * rollup, in a single statement. The seq guard (`applied`, the counted seqs
+ * as ranges) makes a retried batch change nothing; a batch that stored no
+ * chunk (an empty session/end) sets ended_at without taking its seq, so a
+ * later batch under that seq is still counted. An upsert, so a batch whose
+ * session row went missing (Postgres down at start, a restore) still lands,
+ * unless a tombstone says the session was erased (then SessionErasedError).
+ * Returns the updated row, or null when the seq was already applied.
  */
 export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | null> {
   const d = b.delta;
@@ -181,9 +198,27 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         bytes_stored = t.bytes_stored + EXCLUDED.bytes_stored,
         applied = t.applied + EXCLUDED.applied,
         ended_at = COALESCE(EXCLUDED.ended_at, t.ended_at),
+        prev_entry_page = t.entry_page,
+        prev_exit_page = t.exit_page,
+        prev_duration_ms = t.duration_ms,
+        prev_max_scroll_percent = t.max_scroll_percent,
         updated_at = now()
       WHERE t.site_id = EXCLUDED.site_id AND (isempty(EXCLUDED.applied) OR NOT t.applied @> EXCLUDED.applied)
       RETURNING t.*
+    ), contrib AS (
+      -- The row as it is now, less the row as it was (prev_duration_ms is NULL
+      -- only on a row this statement inserted: it counts as a new session and
+      -- visitor, having no visitor id).
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, r.*
+      FROM s, rollup_rows(1, CASE WHEN s.prev_duration_ms IS NULL THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 's')}) r
+      UNION ALL
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')}, r.*
+      FROM s, rollup_rows(-1, 0, s.country, s.device, s.browser, s.os, s.prev_entry_page, s.prev_exit_page,
+        s.referrer_domain, s.utm_source, s.utm_medium, s.utm_campaign, s.page_views - ${d.page_views}::int,
+        s.event_count - ${d.event_count}::int, s.clicks - ${d.clicks}::int, s.prev_duration_ms, s.prev_max_scroll_percent,
+        s.chunks - ${b.bytes > 0 ? 1 : 0}::int, s.bytes_stored - ${b.bytes}::bigint) r
+      WHERE s.prev_duration_ms IS NOT NULL
+    ), rolled AS (${rollupUpsert(sql)}
     ), pages AS (
       INSERT INTO page_daily (site_id, day, path, page_views)
       SELECT ${b.siteId}, p.day::date, p.path, p.views
