@@ -262,3 +262,16 @@ TEST_CASE("insights skip lines that are not events", "[insights]") {
   Insights in = insights_from_ndjson(ndjson);
   CHECK(in.cells.size() == 1);
 }
+
+TEST_CASE("text fields never carry NUL, which Postgres text refuses", "[insights][regression]") {
+  Chunk c;
+  c.page(t0, "/a").add(t0 + 1, "click", {{"x", "1"}, {"y", "1"}, {"w", "800"}, {"selector", R"("div\u0000x")"}})
+      .add(t0 + 2, "error", {{"message", R"("bad\u0000 thing")"}, {"source", R"("a\u0000.js")"}});
+  Insights in = insights_from_ndjson(c.ndjson);
+  std::string text;
+  append_insights_json(in, &text);
+  CHECK(text.find("\\u0000") == std::string::npos);
+  REQUIRE(in.errors.size() == 1);
+  CHECK(in.errors[0].message == "bad thing");
+  CHECK(in.errors[0].source == "a.js");
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { resetStatements, seedSite, startStack, workerStatements, type Stack } from './harness/stack.ts';
 import { sendBatch, startSession } from './harness/session.ts';
 import { pageView, scroll, type Event } from './harness/factories.ts';
-import { makeAdmin, logIn, asUser } from './harness/accounts.ts';
+import { asToken, asUser, errorCode, logIn, makeAdmin } from './harness/accounts.ts';
 
 const click = (ts: number, x: number, y: number, w: number, selector = 'div.card'): Event => ({ type: 'click', ts, x, y, w, selector });
 const error = (ts: number, message: string, source = 'https://shop.example/app.js'): Event => ({ type: 'error', ts, message, source });
@@ -15,11 +15,19 @@ const mouse = (ts: number) => rrweb(ts, { type: 3, data: { source: 1, positions:
 describe('page insights', () => {
   let stack: Stack;
   let siteId: string;
+  let token: string;
+  let otherToken: string;
 
   before(async () => {
     stack = await startStack();
-    ({ siteId } = await seedSite(stack, 'site_insights'));
+    ({ siteId, token } = await seedSite(stack, 'site_insights'));
+    ({ token: otherToken } = await seedSite(stack, 'site_elsewhere'));
   });
+  const api = async (path: string, as = token) => {
+    const res = await asToken(stack, as, path);
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const today = () => new Date().toISOString().slice(0, 10);
   after(() => stack?.close());
 
   async function rows(query: string, params: unknown[] = []) {
@@ -112,11 +120,73 @@ describe('page insights', () => {
     const snaps = await rows(`SELECT width, session_id, seq, i, viewport_width FROM page_snapshots WHERE site_id = $1 AND path = '/snap'`, [siteId]);
     assert.deepEqual(snaps, [{ width: 'tablet', session_id: s.session_id, seq: 0, i: 2, viewport_width: 800 }]);
 
+    const heat = await api(`/api/insights/heatmap?site_id=${siteId}&path=/snap&width=tablet&to=${today()}`);
+    assert.equal(heat.status, 200);
+    assert.deepEqual(heat.body.cells, [{ x: 12, y: 2, clicks: 1 }]);
+    assert.equal(heat.body.snapshot.session_id, s.session_id);
+    const page = await api(`/api/insights/heatmap/snapshot?site_id=${siteId}&path=/snap&width=tablet`);
+    assert.equal(page.status, 200);
+    assert.deepEqual(page.body.events.map((e: { type: number }) => e.type), [4, 2]);
+    assert.equal(page.body.events[0].data.width, 800);
+    assert.deepEqual(page.body.events[1].data.node, { type: 0, childNodes: [], id: 1 });
+    const none = await asToken(stack, token, `/api/insights/heatmap/snapshot?site_id=${siteId}&path=/snap&width=phone`);
+    assert.equal(none.status, 404);
+    assert.equal(await errorCode(none), 'no_snapshot');
+
     await makeAdmin(stack, 'insights-admin@example.com', 'admin-password-1');
     const admin = await logIn(stack, 'insights-admin@example.com', 'admin-password-1');
     const res = await asUser(stack, admin, '/api/admin/storage/clear', { method: 'POST', body: { session_id: s.session_id, confirm: s.session_id } });
     assert.equal(res.status, 200, await res.clone().text());
     assert.deepEqual(await rows(`SELECT clicks FROM click_cells_daily WHERE site_id = $1 AND path = '/snap'`, [siteId]), [{ clicks: 0 }]);
     assert.deepEqual(await rows(`SELECT * FROM page_snapshots WHERE session_id = $1`, [s.session_id]), []);
+  });
+
+  it('answers the insight routes for the caller’s own sites only, with precise errors', async () => {
+    const s = await startSession(stack, siteId);
+    const t = Date.parse(s.session_started_at);
+    await sendBatch(stack, s, 0, [pageView(t + 1, 'https://example.com/routes'), click(t + 2, 100, 75, 1280), scroll(t + 3, 55), error(t + 4000, 'RangeError: page 7 out of range')]);
+
+    const heat = await api(`/api/insights/heatmap?site_id=${siteId}&path=/routes&to=${today()}`);
+    assert.equal(heat.status, 200);
+    assert.equal(heat.body.width, 'desktop');
+    assert.deepEqual(heat.body.grid, { columns: 24, row_px: 50, rows: 200 });
+    assert.deepEqual(heat.body.cells, [{ x: 1, y: 1, clicks: 1 }]);
+    assert.deepEqual(heat.body.clicks_by_width, { phone: 0, tablet: 0, desktop: 1 });
+    assert.equal(heat.body.snapshot, null);
+
+    const depth = await api(`/api/insights/scroll?site_id=${siteId}&path=/routes`);
+    assert.equal(depth.status, 200);
+    assert.equal(depth.body.page_views, 1);
+    assert.deepEqual(depth.body.depths.map((d: { depth: number; share: number }) => [d.depth, d.share]), [
+      [0, 1], [10, 1], [20, 1], [30, 1], [40, 1], [50, 1], [60, 0], [70, 0], [80, 0], [90, 0], [100, 0],
+    ]);
+
+    const errors = await api(`/api/insights/errors?site_id=${siteId}`);
+    const group = errors.body.groups.find((g: { message: string }) => g.message === 'RangeError: page <n> out of range');
+    assert.ok(group, JSON.stringify(errors.body));
+    assert.equal(group.sessions, 1);
+    assert.equal(group.occurrences, 1);
+    assert.deepEqual(group.browsers, [{ browser: 'Chrome', sessions: 1 }]);
+    assert.equal(group.moments[0].session_id, s.session_id);
+    assert.equal(group.moments[0].t, 3.9); // 4 s after start, the first event 1 ms after it
+
+    const issues = await api(`/api/insights/clicks?site_id=${siteId}&kind=rage`);
+    assert.equal(issues.status, 200);
+    assert.ok(Array.isArray(issues.body.issues));
+
+    assert.equal((await stack.fetch(`/api/insights/heatmap?site_id=${siteId}&path=/routes`)).status, 401);
+    const foreign = await asToken(stack, otherToken, `/api/insights/errors?site_id=${siteId}`);
+    assert.equal(foreign.status, 403);
+    for (const [query, code] of [
+      [`heatmap?site_id=${siteId}`, 'bad_request'],
+      [`heatmap?site_id=${siteId}&path=/x&width=watch`, 'bad_request'],
+      [`heatmap?site_id=${siteId}&path=nope`, 'bad_request'],
+      [`clicks?site_id=${siteId}&kind=angry`, 'bad_request'],
+      [`scroll?path=/x`, 'bad_request'],
+    ]) {
+      const res = await asToken(stack, token, `/api/insights/${query}`);
+      assert.equal(res.status, 400, query);
+      assert.equal(await errorCode(res), code);
+    }
   });
 });

@@ -53,6 +53,8 @@ std::string text_of(std::string_view value, json::Kind kind) {
     out.assign(raw);
   } else {
     json::unescape(raw, &out);
+    // Postgres text cannot hold U+0000 (an escaped \u0000 is valid JSON).
+    std::erase(out, '\0');
   }
   return out;
 }
