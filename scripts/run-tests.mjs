@@ -46,6 +46,8 @@ export const SUITES = [
   { name: 'dashboard', parse: nodeTest, steps: [['node_modules/.bin/tsc', ['-p', 'js-shim/dashboard']], nodeTests(...testFiles('tests/dashboard'))] },
   { name: 'worker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/worker'))] },
   { name: 'e2e', parse: nodeTest, steps: [nodeTests(...testFiles('tests/e2e'))] },
+  // npm start on a fresh clone of the committed HEAD, twice (set-up, build, serve, stop).
+  { name: 'first-run', parse: nodeTest, steps: [nodeTests(...testFiles('tests/first-run'))] },
 ];
 
 function run(cmd, args) {

@@ -1,155 +1,42 @@
-// npm start: one command from a fresh clone to a running local edgereplay.
-// Sets up and builds what is missing, starts an embedded Postgres (PGlite)
-// unless DATABASE_URL names a real one, applies both migration sets, makes a
-// local site and API token, then runs `wrangler dev` with local D1 and R2 and
-// Hyperdrive pointed at that Postgres. Data lives in .local/ and is reused.
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
-import pg from 'pg';
-import { ensureAdmin, generatePassword } from './lib/admin.mjs';
-import { migratePostgres } from './lib/migrations.mjs';
-import { freePort } from './lib/postgres-server.mjs';
+// npm start, the thin entry: it imports nothing that set-up installs, so it
+// runs on a fresh clone. It sets up and builds what is missing, makes sure
+// .dev.vars holds a TOKEN_SECRET, then hands over to scripts/lib/dev-server.mjs
+// (which needs node_modules: pg, better-auth, node-pg-migrate).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const LOCAL = '.local';
-const PORT = Number(process.env.PORT ?? 8787);
-const children = [];
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 
-function step(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+function step(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`start: ${cmd} ${args.join(' ')} failed`);
     process.exit(r.status ?? 1);
   }
 }
 
-function waitForPort(port, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = netConnect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.end(), resolve()));
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > until) reject(new Error(`nothing listens on ${port}`));
-        else setTimeout(attempt, 200);
-      });
-    };
-    attempt();
-  });
-}
-
-// Children run in their own process groups, so stopping one stops what it
-// started too (wrangler's workerd, for one).
-function stopAll() {
-  for (const child of children.reverse()) {
-    if (child.exitCode !== null) continue;
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
+/**
+ * `wrangler dev` reads secrets from .dev.vars (git-ignored). A TOKEN_SECRET
+ * is generated once (32 random bytes) and kept, so logins and session tokens
+ * survive restarts; LOCAL_DEVELOPMENT tells the Worker it runs on a
+ * developer's machine.
+ */
+export function ensureDevVars(file = '.dev.vars') {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const has = (name) => new RegExp(`^${name}\\s*=`, 'm').test(text);
+  const lines = [];
+  if (!has('TOKEN_SECRET')) {
+    // An older start kept its secret in .local/token-secret: keep using it.
+    const old = existsSync('.local/token-secret') ? readFileSync('.local/token-secret', 'utf8').trim() : '';
+    lines.push(`TOKEN_SECRET=${old.length >= 32 ? old : randomBytes(32).toString('base64url')}`);
   }
-}
-process.on('SIGINT', () => (stopAll(), process.exit(0)));
-process.on('SIGTERM', () => (stopAll(), process.exit(0)));
-process.on('exit', stopAll);
-
-// A secret that survives restarts, so session tokens stay valid across them.
-function localSecret() {
-  const file = `${LOCAL}/token-secret`;
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  if (!has('LOCAL_DEVELOPMENT')) lines.push('LOCAL_DEVELOPMENT=1');
+  if (lines.length) writeFileSync(file, (text && !text.endsWith('\n') ? `${text}\n` : text) + lines.join('\n') + '\n', { mode: 0o600 });
 }
 
-async function startEmbeddedPostgres() {
-  const port = await freePort();
-  // PGlite is one backend behind a multiplexer that refuses connections past
-  // -m; each request opens its own client (up to 5 connections), and the
-  // dashboard sends several requests at once.
-  const child = spawn('node_modules/.bin/pglite-server', ['-d', `${LOCAL}/pglite`, '-p', String(port), '-m', '50'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    detached: true,
-  });
-  children.push(child);
-  await waitForPort(port);
-  return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-}
-
-/** The local site and a dev API token: created once, reused afterwards. */
-async function bootstrap(databaseUrl, url) {
-  const file = `${LOCAL}/dev.json`;
-  const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const client = new pg.Client(databaseUrl);
-  await client.connect();
-  try {
-    await client.query(
-      `INSERT INTO sites (id, name, domain, allowed_origins, replay_enabled, replay_sample_rate)
-       VALUES ('local', 'Local site', 'localhost', ARRAY['localhost', '127.0.0.1'], true, 1)
-       ON CONFLICT (id) DO NOTHING`,
-    );
-    let apiToken = previous.api_token;
-    const hash = (t) => createHash('sha256').update(t).digest('hex');
-    const known = apiToken ? (await client.query('SELECT 1 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash(apiToken)])).rowCount : 0;
-    if (!known) {
-      apiToken = `ert_${randomBytes(24).toString('base64url')}`;
-      await client.query(`INSERT INTO api_tokens (id, name, token_hash, site_id) VALUES ($1, 'local development', $2, NULL)`, [
-        `tok_${randomBytes(6).toString('hex')}`,
-        hash(apiToken),
-      ]);
-    }
-    // The dashboard login: the same password on every start (it is set again,
-    // so it holds even after the database was reset).
-    const adminEmail = previous.admin_email ?? 'admin@edgereplay.localhost';
-    const adminPassword = previous.admin_password ?? generatePassword();
-    await ensureAdmin(client, { email: adminEmail, password: adminPassword, name: 'Local admin' });
-    const snippet = `<script defer src="${url}/tracker.js" data-site="local"></script>`;
-    const facts = { ...previous, url, site_id: 'local', api_token: apiToken, admin_email: adminEmail, admin_password: adminPassword, snippet };
-    writeFileSync(file, JSON.stringify(facts, null, 2) + '\n', { mode: 0o600 });
-    return facts;
-  } finally {
-    await client.end();
-  }
-}
-
-mkdirSync(LOCAL, { recursive: true });
 step('bash', ['scripts/setup.sh']);
 step('bash', ['scripts/build.sh']);
-
-const databaseUrl = process.env.DATABASE_URL ?? (await startEmbeddedPostgres());
-await migratePostgres(databaseUrl);
-step('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', `${LOCAL}/wrangler`], {
-  env: { ...process.env, CI: 'true' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const url = `http://127.0.0.1:${PORT}`;
-const facts = await bootstrap(databaseUrl, url);
-
-const wrangler = spawn(
-  'node_modules/.bin/wrangler',
-  ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--persist-to', `${LOCAL}/wrangler`, '--var', `TOKEN_SECRET:${localSecret()}`, '--show-interactive-dev-session=false'],
-  {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    detached: true,
-    env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl, WRANGLER_SEND_METRICS: 'false' },
-  },
-);
-children.push(wrangler);
-wrangler.on('exit', (code) => {
-  stopAll();
-  process.exit(code ?? 0);
-});
-await waitForPort(PORT, 60_000);
-
-console.log(`
-edgereplay is running at ${url}
-
-  Dashboard:  ${url}  (log in as ${facts.admin_email} / ${facts.admin_password})
-  Snippet:    ${facts.snippet}
-  Site id:    local
-  API token:  ${facts.api_token}
-  Health:     ${url}/health
-
-The same facts are in ${LOCAL}/dev.json. Ctrl-C stops everything.
-`);
+ensureDevVars();
+await import('./lib/dev-server.mjs');
