@@ -9,7 +9,8 @@
 //      scanned: the range ending a millisecond before midnight, and a filter;
 //   3. the dashboard's overview in Chromium, logged in, from navigation until
 //      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days.
-// Writes bench/out/dashboard.json (bench/out/dashboard-scale.json with --scale).
+// Writes bench/out/dashboard.json (bench/out/dashboard-scale.json with --scale);
+// BENCH_TRACE=1 also prints when each request of one overview load ran.
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,6 +194,13 @@ async function main() {
       for (let k = 0; k < PAGE_RUNS; k++) times.push(await drawn(path));
       return { median_ms: pct(times, 50), max_ms: Math.round(Math.max(...times)) };
     };
+    if (process.env.BENCH_TRACE) {
+      await drawn(`/app?site=${SITE}&range=7d`);
+      const entries = await page.evaluate(() =>
+        performance.getEntriesByType('resource').map((e) => `${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ms ${e.name.replace(location.origin, '')}`),
+      );
+      log(`resources of one load:\n  ${entries.join('\n  ')}`);
+    }
     const page30 = DAYS >= 30 ? await overviewPage('30d') : null;
     const page7 = await overviewPage('7d');
     log(`overview page: 30 days ${page30?.median_ms} ms, 7 days ${page7.median_ms} ms`);
@@ -231,7 +239,7 @@ async function main() {
     await browser?.close().catch(() => {});
     stopChildren();
     await db.end().catch(() => {});
-    await server.stop();
+    server.destroy();
     rmSync(persist, { recursive: true, force: true });
   }
 }
