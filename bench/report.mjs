@@ -65,8 +65,8 @@ export function writeReport({ machine, core, callgrind, cost, e2e, dashboard, da
     monthly_usd_per_million_sessions_event_rows_neon_first_month: firstMonth.legacy_neon.total_usd,
     dashboard_overview_ms_1m_sessions_7d: dashboard.overview_page_7d.median_ms,
     rollups_rebuild_s_1m_sessions: dashboard.rebuild_s,
-    analytics_scan_p50_ms_1m_sessions_30d_overview: dashboard.scanned_p50_ms.overview,
-    analytics_scan_p50_ms_1m_sessions_30d_devices: dashboard.scanned_p50_ms.devices,
+    analytics_scan_p50_ms_1m_sessions_30d_overview: Number(dashboard.scanned_p50_ms.overview) || null,
+    analytics_scan_p50_ms_1m_sessions_30d_devices: Number(dashboard.scanned_p50_ms.devices) || null,
     bench_seconds: seconds.total,
   };
   writeFileSync(`${BENCH}results.json`, JSON.stringify({ ...results, ...extra, machine }, null, 2) + '\n');
@@ -402,7 +402,7 @@ ${table(
 const BEFORE_S = { overview: 0.75, 'sessions/daily': 1.8, sources: 1.0, geo: 1.6, engagement: 1.05, devices: 4.2 };
 
 function dashboardSection(d, scale) {
-  const ms = (n) => (n === null || n === undefined ? '–' : `${fmt(n, n < 100 ? 1 : 0)} ms`);
+  const ms = (n) => (n === null || n === undefined ? '–' : typeof n === 'string' ? `\`${n}\` (past the 5 s bound)` : `${fmt(n, n < 100 ? 1 : 0)} ms`);
   const mb = (n) => `${fmt(n / 1048576)} MB`;
   return `## Dashboards at scale
 
@@ -427,7 +427,8 @@ ${table(
 )}
 
 Filters: one filter on country, device, browser or OS reads totals and days from rollups; breakdowns
-under any filter, and filters on the entry page or the source, scan the range's sessions (p50):
+under any filter, and filters on the entry page or the source, scan the range's sessions (p50; the
+bench lifts the 5 s bound on each scanning statement so that scans are measured to the end):
 
 ${table(['request', 'p50'], Object.entries(d.filtered_p50_ms).map(([k, v]) => [k, ms(v)]))}
 
