@@ -90,6 +90,7 @@ export async function ingestBatch(
       startedAtMs: meta.started_at_ms,
       seq: meta.seq,
       delta: meta.delta,
+      insights: meta.insights,
       bytes: ndjson.length,
       endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
     });

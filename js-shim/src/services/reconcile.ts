@@ -62,6 +62,7 @@ export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, se
     startedAtMs: new Date(s.started_at).getTime(),
     seq,
     delta: getCore().aggregateDelta(bytes),
+    insights: getCore().batchInsights(bytes),
     bytes: bytes.length,
   });
 }

@@ -21,6 +21,7 @@ import {
   sessionsForExport,
   sessionsInScope,
   sessionsPerSiteDay,
+  subtractInsights,
   subtractPageViews,
   tableRowCounts,
   type Actor,
@@ -254,14 +255,17 @@ async function purgeErased(env: AppEnv, sql: Sql, scope: ClearScope, budget: Cal
 }
 
 /**
- * One session, exactly: its page views leave the daily rollup (counted from
- * its stored events), its row becomes a tombstone, then its objects go.
+ * One session, exactly: its page views and insights leave the rollups
+ * (counted from its stored events), its row becomes a tombstone, then its
+ * objects go.
  */
 async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: CallBudget): Promise<ClearResult> {
   const replay = await loadReplay(env.EVENTS, s);
   const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
+  const insights = replay.ndjson.length ? getCore().batchInsights(replay.ndjson) : null;
   const deleted = await deleteSessionRows(sql, [s.id]);
   await subtractPageViews(sql, s.site_id, pages);
+  if (insights) await subtractInsights(sql, s.site_id, insights);
   await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
   const purged = await purgeErased(env, sql, { sessionId: s.id }, budget);
