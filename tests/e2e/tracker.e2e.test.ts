@@ -57,7 +57,8 @@ describe('tracker.js in Chromium', () => {
     await page.waitForTimeout(100);
     await page.evaluate(() => (window as any).edgereplay('event', 'signup', { plan: 'pro' }));
     await page.evaluate(() => (window as any).edgereplay('end'));
-    const row = await eventually(() => sessionRow(s.session_id), (r) => Boolean(r?.ended_at));
+    // The end and the batches before it land in any order: wait for all of them.
+    const row = await eventually(() => sessionRow(s.session_id), (r) => Boolean(r?.ended_at) && r.page_views === 5 && r.custom_events === 2, 15_000);
     const bucket = await stack.bucket();
     const { raw, lines } = await storedLines(bucket, s.session_id);
     const of = (type: string) => lines.filter((l) => l.type === type);
