@@ -148,7 +148,13 @@ function markdown({ machine, core, callgrind, cost, e2e, dashboard, dashboardSca
 The machine is shared with other engineers' builds and tests: the 1-minute load average was
 ${machine.load_average_start} when the run started and ${machine.load_average_end} when it ended, on ${machine.cpus} cores. Absolute
 times are noisy; the ratios are measured side by side in one process or one run, and the
-instruction counts do not depend on load. The whole run took ${seconds.total} s.
+instruction counts do not depend on load. The whole run took ${seconds.total} s.${
+  machine.load_average_start > machine.cpus
+    ? `\n\n**This run shared ${machine.cpus} cores with a load of ${machine.load_average_start}**: every timed figure is several times
+slower than on an idle machine (the JavaScript baseline's ingest, ${fmt(core.ingest_us_per_batch_200_js)} µs, against 583 µs on a quiet machine on 2026-11-23), while the
+instruction counts below, which load does not change, show the code is what it was.`
+    : ''
+}
 
 **Targets: ${met} of ${checks.length} met.**
 
