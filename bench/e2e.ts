@@ -243,7 +243,7 @@ async function main() {
   try {
     await migratePostgres(server.superUrl);
     await db.connect();
-    await db.query(`INSERT INTO sites (id, name, domain, allowed_origins) VALUES ($1, 'Bench site', 'shop.example.com', ARRAY['127.0.0.1'])`, [SITE]);
+    await db.query(`INSERT INTO sites (id, name, domain, allowed_origins, replay_enabled) VALUES ($1, 'Bench site', 'shop.example.com', ARRAY['127.0.0.1'], true)`, [SITE]);
     const apiToken = `ert_bench_${randomBytes(12).toString('hex')}`;
     await db.query(`INSERT INTO api_tokens (id, name, token_hash, site_id) VALUES ('tok_bench', 'bench', $1, $2)`, [
       createHash('sha256').update(apiToken).digest('hex'),

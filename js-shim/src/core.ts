@@ -141,7 +141,7 @@ interface Exports {
   er_result_ptr(part: number): number;
   er_result_len(part: number): number;
   er_set_limits(skew: number, age: number, events: number, eventBytes: number, batchBytes: number): number;
-  er_ingest_batch(ptr: number, len: number, nowMs: number, minEvents: number): number;
+  er_ingest_batch(ptr: number, len: number, nowMs: number, minEvents: number, allowRrweb: number): number;
   er_derive_r2_key(sid: number, sidLen: number, started: number, startedLen: number, seq: number): number;
   er_session_prefix(sid: number, sidLen: number, started: number, startedLen: number): number;
   er_compacted_key(sid: number, sidLen: number, started: number, startedLen: number): number;
@@ -261,12 +261,13 @@ export class Core {
   }
 
   /**
-   * Validates and normalises a tracker batch. `minEvents` is 0 for
+   * Validates and normalises a tracker batch (`allowRrweb: false` refuses
+   * rrweb events as replay_off). `minEvents` is 0 for
    * session/end, whose final batch may be empty.
    */
-  ingestBatch(body: Input, nowMs: number, opts: { minEvents?: number } = {}): CoreResult<{ meta: IngestMeta; ndjson: Uint8Array }> {
+  ingestBatch(body: Input, nowMs: number, opts: { minEvents?: number; allowRrweb?: boolean } = {}): CoreResult<{ meta: IngestMeta; ndjson: Uint8Array }> {
     const bytes = toBytes(body);
-    const status = this.call([bytes], (x, [p]) => x.er_ingest_batch(p, bytes.length, Math.floor(nowMs), opts.minEvents ?? 1));
+    const status = this.call([bytes], (x, [p]) => x.er_ingest_batch(p, bytes.length, Math.floor(nowMs), opts.minEvents ?? 1, opts.allowRrweb === false ? 0 : 1));
     if (status !== 0) return this.failure(status);
     return { ok: true, meta: this.meta<IngestMeta>(), ndjson: this.part(1).slice() };
   }

@@ -25,7 +25,8 @@ const uint8_t* er_result_ptr(uint32_t part);
 uint32_t er_result_len(uint32_t part);
 int32_t er_set_limits(double max_skew_ms, double max_session_age_ms, uint32_t max_events,
                       uint32_t max_event_bytes, uint32_t max_batch_bytes);
-int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32_t min_events);
+int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32_t min_events,
+                        uint32_t allow_rrweb);
 int32_t er_derive_r2_key(const uint8_t* sid, uint32_t sid_len, const uint8_t* started,
                          uint32_t started_len, double seq);
 int32_t er_session_prefix(const uint8_t* sid, uint32_t sid_len, const uint8_t* started,
@@ -91,9 +92,10 @@ struct DefaultLimitsAfterwards {
   }
 };
 
-int32_t ingest(std::string_view body, double now = static_cast<double>(kNowMs), uint32_t min_events = 1) {
+int32_t ingest(std::string_view body, double now = static_cast<double>(kNowMs), uint32_t min_events = 1,
+               uint32_t allow_rrweb = 1) {
   Buffer b(body);
-  return er_ingest_batch(b.ptr(), b.len(), now, min_events);
+  return er_ingest_batch(b.ptr(), b.len(), now, min_events, allow_rrweb);
 }
 
 int32_t derive(std::string_view sid, std::string_view started, double seq) {
@@ -218,7 +220,7 @@ TEST_CASE("er_ingest_batch returns the Error and its code and message", "[abi][i
     check_error_meta(Error::bad_json);
   }
   SECTION("an empty body, passed as a null pointer") {
-    CHECK(er_ingest_batch(nullptr, 0, static_cast<double>(kNowMs), 1) == status(Error::bad_json));
+    CHECK(er_ingest_batch(nullptr, 0, static_cast<double>(kNowMs), 1, 1) == status(Error::bad_json));
     check_error_meta(Error::bad_json);
   }
   SECTION("a now that is not an integral millisecond") {

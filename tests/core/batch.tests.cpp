@@ -283,6 +283,17 @@ TEST_CASE("nesting deeper than kMaxDepth anywhere in the body is too_deep", "[ba
   }
 }
 
+TEST_CASE("rrweb events are refused as replay_off when the site records no replays", "[batch][reject]") {
+  Limits off;
+  off.allow_rrweb = false;
+  Result<IngestResult> r = ingest_batch(envelope({rrweb(kStartMs + 1), click(kStartMs + 2)}).body(), kNowMs, off);
+  REQUIRE(r.ok());
+  CHECK(r.value().accepted == 1);
+  CHECK(r.value().reasons[static_cast<size_t>(Reject::replay_off)] == 1);
+  CHECK(r.value().delta.rrweb_events == 0);
+  CHECK(accepted(envelope({rrweb(kStartMs + 1)}).body()).accepted == 1);
+}
+
 TEST_CASE("a surrogate pair escape and other escapes are kept", "[batch][utf8]") {
   IngestResult r = accepted(envelope({page_view(kStartMs + 1, "/x"),
                                       object(event_members("custom", kStartMs + 2, {{"name", "\"\\ud83d\\ude00 \\u00e9\\u0001\""}}))})
@@ -314,6 +325,9 @@ TEST_CASE("an ended_at that is not a timestamp is bad_ended_at", "[batch][errors
 }
 
 TEST_CASE("each faulty event is counted by its reason while the others are accepted", "[batch][reject]") {
+  // As for a site that records no replays, so that replay_off is covered too.
+  Limits limits;
+  limits.allow_rrweb = false;
   struct Faulty {
     std::string what;
     std::string event;
@@ -358,6 +372,7 @@ TEST_CASE("each faulty event is counted by its reason while the others are accep
       {"a raw newline in a title", object(event_members("page_view", t0, {{"url", quote("/")}, {"title", "\"a\nb\""}})), Reject::bad_utf8},
       {"a surrogate in a nested prop", custom(t0, "n", "{\"deep\":[\"\xED\xB0\x80\"]}"), Reject::bad_utf8},
       {"invalid UTF-8 in a key", object(event_members("visibility", t0, {{"state", quote("x")}, {"\xF8", "1"}})), Reject::bad_utf8},
+      {"an rrweb event on a site that records no replays", rrweb(t0), Reject::replay_off},
       // Well-formed JSON escapes PostgreSQL refuses to store (a NUL in a URL once jammed reconcile).
       {"a \\u0000 escape in a url", object(event_members("page_view", t0, {{"url", "\"/a\\u0000b\""}})), Reject::bad_utf8},
       {"a lone high surrogate escape", object(event_members("page_view", t0, {{"url", "\"/a\\ud800b\""}})), Reject::bad_utf8},
@@ -374,7 +389,7 @@ TEST_CASE("each faulty event is counted by its reason while the others are accep
 
   for (const Faulty& f : faulty) {
     DYNAMIC_SECTION("dropped: " << f.what) {
-      IngestResult r = accepted(envelope({click(t0), f.event, page_view(t0 + 1)}).body());
+      IngestResult r = accepted(envelope({click(t0), f.event, page_view(t0 + 1)}).body(), limits);
       CHECK(r.accepted == 2);
       CHECK(r.rejected == 1);
       CHECK(r.reasons[static_cast<size_t>(f.reason)] == 1);
@@ -395,7 +410,7 @@ TEST_CASE("each faulty event is counted by its reason while the others are accep
       events.push_back(click(t0 + static_cast<int64_t>(events.size())));
       ++expected[static_cast<size_t>(f.reason)];
     }
-    IngestResult r = accepted(envelope(events).body());
+    IngestResult r = accepted(envelope(events).body(), limits);
     CHECK(r.accepted == faulty.size());
     CHECK(r.rejected == faulty.size());
     CHECK(r.reasons == expected);

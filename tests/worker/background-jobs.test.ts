@@ -75,7 +75,7 @@ describe('background jobs', () => {
   });
 
   it('keep the rrweb event count in the cached session list, so it can mark DOM recordings', async () => {
-    const { token } = await seedSite(stack, 'site_rrweb');
+    const { token } = await seedSite(stack, 'site_rrweb', { replay_enabled: true });
     const s = await startSession(stack, 'site_rrweb');
     const t = Date.parse(s.session_started_at);
     const res = await sendBatch(stack, s, 0, [pageView(t), { type: 'rrweb', ts: t + 1, data: { type: 4, data: { href: 'https://example.com/' }, timestamp: t + 1 } }]);

@@ -82,6 +82,27 @@ describe('lossless ingest', () => {
     assert.equal((await workerStatements(stack)).writes, 1);
   });
 
+  it('starts a session whose referrer or UTM tags hold a NUL or a lone surrogate, storing them without it', async () => {
+    const s = await startSession(stack, siteId, { url: 'https://example.com/?utm_source=a%00b&utm_medium=%ED%A0%80', referrer: 'https://ref.example/\u0000x\ud800' });
+    const { rows } = await stack.db.query('SELECT referrer, utm_source FROM sessions WHERE id = $1', [s.session_id]);
+    assert.equal(rows[0].utm_source, 'ab');
+    assert.ok(!rows[0].referrer.includes('\u0000'));
+  });
+
+  it('refuses rrweb events as replay_off on a site that records no replays, and keeps them where it does', async () => {
+    const s = await startSession(stack, siteId);
+    const rr = { type: 'rrweb', ts: t0(s) + 2, data: { type: 4, data: { href: 'https://example.com/' }, timestamp: t0(s) + 2 } };
+    const off = await sendBatch(stack, s, 0, [pageView(t0(s) + 1), rr]);
+    assert.equal(off.status, 202);
+    const body = (await off.json()) as { accepted: number; reasons: Record<string, number> };
+    assert.deepEqual([body.accepted, body.reasons], [1, { replay_off: 1 }]);
+    assert.equal((await storedLines(s)).filter((l) => l.type === 'rrweb').length, 0);
+    await seedSite(stack, 'site_replayed', { replay_enabled: true });
+    const on = await startSession(stack, 'site_replayed');
+    const res = await sendBatch(stack, on, 0, [{ ...rr, ts: t0(on) + 2 }]);
+    assert.equal(((await res.json()) as { accepted: number }).accepted, 1);
+  });
+
   it('refuses an ended_at outside the session (0, or the future) with 400 bad_ended_at', async () => {
     const s = await startSession(stack, siteId);
     for (const ended_at of [0, Date.now() + 86_400_000]) {

@@ -21,7 +21,7 @@ describe('page insights', () => {
 
   before(async () => {
     stack = await startStack();
-    ({ siteId, token } = await seedSite(stack, 'site_insights'));
+    ({ siteId, token } = await seedSite(stack, 'site_insights', { replay_enabled: true }));
     ({ token: otherToken } = await seedSite(stack, 'site_elsewhere'));
   });
   const api = async (path: string, as = token) => {

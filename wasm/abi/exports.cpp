@@ -148,12 +148,14 @@ int32_t er_set_limits(double max_skew_ms, double max_session_age_ms, uint32_t ma
 //          "insights":{…}}
 // Part 1: the NDJSON chunk to store at r2_key.
 ER_EXPORT(er_ingest_batch)
-int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32_t min_events) {
+int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32_t min_events,
+                        uint32_t allow_rrweb) {
   State& s = state();
   int64_t now = 0;
   if (!to_int(now_ms, &now)) return fail(Error::bad_argument);
   Limits limits = s.limits;
   limits.min_events = min_events;
+  limits.allow_rrweb = allow_rrweb != 0;
   Error e = s.ingestor.ingest(view(body, len), now, limits, &s.ingest);
   if (e != Error::ok) return fail(e);
   const IngestResult& r = s.ingest;

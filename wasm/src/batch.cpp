@@ -112,6 +112,7 @@ std::string_view reject_name(Reject reason) noexcept {
     case Reject::bad_utf8: return "bad_utf8";
     case Reject::reserved_field: return "reserved_field";
     case Reject::duplicate_field: return "duplicate_field";
+    case Reject::replay_off: return "replay_off";
   }
   return "unknown";
 }
@@ -224,6 +225,9 @@ void Ingestor::emit(const Element& e, uint32_t index, const Limits& limits, int6
   const int64_t latest_session = out->started_at_ms + limits.max_session_age_ms + limits.max_skew_ms;
   if (facts.key.ts < earliest || facts.key.ts > latest_now || facts.key.ts > latest_session)
     return reject(Reject::ts_out_of_window);
+
+  // Last, so a malformed rrweb event keeps the reason that describes it.
+  if (facts.type == EventType::rrweb && !limits.allow_rrweb) return reject(Reject::replay_off);
 
   facts.key.seq = out->seq;
   facts.key.i = index;

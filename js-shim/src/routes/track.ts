@@ -133,12 +133,12 @@ async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   const core = getCore();
   const bytes = await readBody(c.req.raw, core.getLimits().maxBatchBytes);
   const now = Date.now();
-  const result = core.ingestBatch(bytes, now, { minEvents: kind === 'end' ? 0 : 1 });
+  const minEvents = kind === 'end' ? 0 : 1;
+  let result = core.ingestBatch(bytes, now, { minEvents });
   if (!result.ok) throw new ApiError(result.status as 400, result.code, result.message);
-  const { meta, ndjson } = result;
 
-  const siteId = await verifySessionToken(c.env.TOKEN_SECRET, meta.token, meta.session_id, meta.session_started_at);
-  if (!siteId || (meta.site_id && meta.site_id !== siteId)) {
+  const siteId = await verifySessionToken(c.env.TOKEN_SECRET, result.meta.token, result.meta.session_id, result.meta.session_started_at);
+  if (!siteId || (result.meta.site_id && result.meta.site_id !== siteId)) {
     throw new ApiError(403, 'bad_token', 'The session token does not match this session.');
   }
   await limitTracking(c, siteId);
@@ -148,6 +148,13 @@ async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   const site = await siteForIngest(c.env, siteId, now);
   if (site === null) throw new ApiError(404, 'unknown_site', `No site ${siteId}.`);
   if (site && !originAllowed(site, origin)) throw new ApiError(403, 'origin_not_allowed', `Origin ${origin} may not track site ${siteId}.`);
+  // A site that records no replays stores no DOM recording: rrweb events are
+  // refused per event (replay_off). Rare, so the batch is read once more only then.
+  if (site && !site.replay_enabled && result.meta.delta.rrweb_events > 0) {
+    result = core.ingestBatch(bytes, now, { minEvents, allowRrweb: false });
+    if (!result.ok) throw new ApiError(result.status as 400, result.code, result.message);
+  }
+  const { meta, ndjson } = result;
 
   const outcome = await ingestBatch(c.env, c.executionCtx, () => db(c), kind, meta, ndjson, siteId, now);
   if (kind === 'end') {

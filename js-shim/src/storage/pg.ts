@@ -92,11 +92,38 @@ export interface NewSession {
 }
 
 /**
+ * Text PostgreSQL can store: no U+0000, and no UTF-16 surrogate outside a pair
+ * (a referrer or a decoded UTM value can hold either). A data error is the
+ * client's, never a 500.
+ */
+export function storable<T extends string | null>(text: T): T {
+  if (text === null) return text;
+  return text.replace(/\u0000/g, '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') as T;
+}
+
+function storableSession(s: NewSession): NewSession {
+  const t = <T extends string | null>(v: T) => storable(v);
+  return {
+    ...s,
+    entryPage: t(s.entryPage),
+    referrer: t(s.referrer),
+    referrerDomain: t(s.referrerDomain),
+    utm: { source: t(s.utm.source), medium: t(s.utm.medium), campaign: t(s.utm.campaign), term: t(s.utm.term), content: t(s.utm.content) },
+    browser: t(s.browser),
+    os: t(s.os),
+    screen: t(s.screen),
+    language: t(s.language),
+    timezone: t(s.timezone),
+  };
+}
+
+/**
  * session/start's one write: the session row, its visitor's count for the
  * day, and the session's rollup rows (it counts a visitor when it is the
  * first session of its daily visitor id).
  */
-export async function insertSession(sql: Sql, s: NewSession): Promise<SessionRow> {
+export async function insertSession(sql: Sql, raw: NewSession): Promise<SessionRow> {
+  const s = storableSession(raw);
   const started = s.startedAtMs / 1000;
   const rows = await sql`
     WITH s AS (

@@ -168,10 +168,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** A site and a read token, as `npm start` creates them. */
-export async function seedSite(stack: Stack, siteId = 'site_test', extra: { allowed_origins?: string[]; domain?: string } = {}) {
+export async function seedSite(stack: Stack, siteId = 'site_test', extra: { allowed_origins?: string[]; domain?: string; replay_enabled?: boolean } = {}) {
   await stack.db.query(
-    `INSERT INTO sites (id, name, domain, allowed_origins) VALUES ($1, $2, $3, $4)`,
-    [siteId, `Site ${siteId}`, extra.domain ?? 'example.com', extra.allowed_origins ?? ['http://localhost', 'localhost', '127.0.0.1']],
+    `INSERT INTO sites (id, name, domain, allowed_origins, replay_enabled) VALUES ($1, $2, $3, $4, $5)`,
+    [siteId, `Site ${siteId}`, extra.domain ?? 'example.com', extra.allowed_origins ?? ['http://localhost', 'localhost', '127.0.0.1'], extra.replay_enabled ?? false],
   );
   const token = `ert_${siteId}_${Math.random().toString(36).slice(2)}`;
   await stack.db.query(`INSERT INTO api_tokens (id, name, token_hash, site_id) VALUES ($1, 'test', $2, $3)`, [

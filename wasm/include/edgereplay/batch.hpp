@@ -20,6 +20,7 @@ struct Limits {
   int64_t max_skew_ms = 5 * 60 * 1000;             // client clocks drift; ts may lead now by this much
   int64_t max_session_age_ms = 24 * 3600 * 1000;   // a batch for an older session start is refused
   uint32_t min_events = 1;                         // session/end passes 0: its final batch may be empty
+  bool allow_rrweb = true;                         // false when the site records no replays: rrweb events are refused
   uint32_t max_events = 200;
   uint32_t max_event_bytes = 64 * 1024;
   uint32_t max_batch_bytes = 1024 * 1024;
@@ -38,8 +39,9 @@ enum class Reject : uint8_t {
   bad_utf8,          // a string in the event: invalid UTF-8, a control character, \u0000 or a lone surrogate
   reserved_field,    // the event sets session_id, seq or i, which the server assigns
   duplicate_field,   // the same key twice in one event
+  replay_off,        // an rrweb event for a site that records no replays
 };
-constexpr size_t kRejectCount = 10;
+constexpr size_t kRejectCount = 11;
 std::string_view reject_name(Reject reason) noexcept;
 
 struct IngestResult {
