@@ -275,3 +275,13 @@ TEST_CASE("text fields never carry NUL, which Postgres text refuses", "[insights
   CHECK(in.errors[0].message == "bad thing");
   CHECK(in.errors[0].source == "a.js");
 }
+
+TEST_CASE("a line with invalid UTF-8 is skipped whole, so no such text reaches Postgres", "[insights][regression]") {
+  Chunk c;
+  c.page(t0, "/ok");
+  std::string bad = stored_line(t0 + 1, 3, 1, "click", {{"x", "1"}, {"y", "1"}, {"w", "800"}, {"selector", "\"div\xC3\""}});
+  std::string ndjson = c.ndjson + bad + "\n";
+  Insights in = insights_from_ndjson(ndjson);
+  CHECK(in.cells.empty());
+  CHECK(in.page_view);
+}
