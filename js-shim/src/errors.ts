@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'banned'
   | 'conflict'
+  | 'seq_conflict'
+  | 'session_erased'
   | 'confirmation_required'
   | 'not_found'
   | 'storage_unavailable'
