@@ -3,12 +3,16 @@ import { Hono } from 'hono';
 import type { AppBindings, AppEnv } from './env';
 import { ApiError, errorBody, renderError } from './errors';
 import { closeDb } from './lib/db';
+import { secretProblem } from './lib/secrets';
 import adminStorage from './routes/admin-storage';
 import adminUsers from './routes/admin-users';
 import analytics from './routes/analytics';
 import dashboard from './routes/dashboard';
 import auth from './routes/auth';
 import deployments from './routes/deployments';
+import invitations from './routes/invitations';
+import orgs from './routes/orgs';
+import shares from './routes/shares';
 import ops from './routes/ops';
 import replay from './routes/replay';
 import sessions from './routes/sessions';
@@ -20,6 +24,11 @@ import { runScheduled } from './services/background';
 
 const app = new Hono<AppBindings>();
 
+app.use('*', async (c, next) => {
+  const problem = c.req.path === '/health' || c.req.path === '/ping' ? null : secretProblem(c.env);
+  if (problem) return c.json(errorBody('misconfigured', problem), 503, { 'Retry-After': '60' });
+  await next();
+});
 app.use('*', closeDb);
 app.route('/track', track);
 app.route('/analytics', analytics);
@@ -30,6 +39,9 @@ app.route('/api/admin/users', adminUsers);
 app.route('/api/admin/storage', adminStorage);
 app.route('/api/sites', sites);
 app.route('/api/tokens', tokens);
+app.route('/api/orgs', orgs);
+app.route('/api/invitations', invitations);
+app.route('/api/shares', shares);
 app.route('/api/deployments', deployments);
 app.route('/', ops);
 app.route('/', tracker);

@@ -1,6 +1,7 @@
 // Operations: GET /health, GET /ping and GET /api/version.
 import { Hono } from 'hono';
 import type { AppBindings, AppEnv } from '../env';
+import { secretProblem } from '../lib/secrets';
 import { hasCache, pingCache } from '../storage/d1-cache-sync';
 import { connect, ping } from '../storage/pg';
 import { ABI_VERSION } from '../core';
@@ -36,8 +37,10 @@ export async function healthOf(env: AppEnv) {
     : { status: 'missing' };
   const d1: Check = hasCache(env) ? await timed(() => pingCache(env)) : { status: 'missing' };
   const r2: Check = env.EVENTS ? await timed(() => env.EVENTS.head('health/probe')) : { status: 'missing' };
-  const status = postgres.status !== 'ok' ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
-  return { status, checks: { postgres, d1, r2 } } as const;
+  const problem = secretProblem(env);
+  const secrets: Check = problem ? { status: env.TOKEN_SECRET ? 'failing' : 'missing', error: problem } : { status: 'ok' };
+  const status = postgres.status !== 'ok' || problem ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
+  return { status, checks: { postgres, d1, r2, secrets } } as const;
 }
 
 const ops = new Hono<AppBindings>();
