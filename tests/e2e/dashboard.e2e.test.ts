@@ -557,7 +557,8 @@ describe('dashboard and replay viewer in Chromium', () => {
     const p = await ctx.newPage();
     p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await logIn(p, 'agency-viewer@example.com', 'agency-viewer-1');
-    await p.waitForSelector('[data-metric="sessions"]');
+    // The agency's site has no visits yet: its empty overview.
+    await p.waitForSelector('.empty >> text=Install the snippet');
     assert.deepEqual(await p.$$eval('#site-picker option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['client']);
     assert.equal(await p.textContent('.who .badge'), 'viewer');
     assert.ok(await p.isHidden('#org-picker'), 'one organisation: no switcher');
@@ -567,7 +568,7 @@ describe('dashboard and replay viewer in Chromium', () => {
     await shot('viewer-overview', p);
     // The shop of the other organisation does not exist for this viewer.
     await p.goto(`${stack.url}/app?site=shop`);
-    await p.waitForSelector('[data-metric="sessions"]');
+    await p.waitForSelector('.empty >> text=Install the snippet');
     assert.equal(await p.$eval('#site-picker', (el) => (el as HTMLSelectElement).value), 'client');
     const shopRead = await p.evaluate(async () => (await fetch('/analytics/overview?site_id=shop')).status);
     assert.equal(shopRead, 404);
@@ -576,7 +577,7 @@ describe('dashboard and replay viewer in Chromium', () => {
     await ctx.close();
 
     // The instance admin switches organisation.
-    await open('/app', '[data-metric="sessions"]');
+    await open('/app?site=shop', '[data-metric="sessions"]');
     assert.ok(await page.isVisible('#org-picker'));
     await page.selectOption('#org-picker', 'agency');
     await page.waitForFunction(() => (document.querySelector('#site-picker') as HTMLSelectElement)?.value === 'client');

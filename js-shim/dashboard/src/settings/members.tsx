@@ -28,9 +28,9 @@ interface Invitation {
 }
 
 const ROLES: { value: OrgRole; label: string }[] = [
-  { value: 'viewer', label: 'Viewer: reads analytics and replays' },
-  { value: 'admin', label: 'Admin: also manages sites, tokens and members' },
-  { value: 'owner', label: 'Owner: also makes owners' },
+  { value: 'viewer', label: 'Viewer' },
+  { value: 'admin', label: 'Admin' },
+  { value: 'owner', label: 'Owner' },
 ];
 
 export async function membersView(ctx: Ctx) {
@@ -83,7 +83,7 @@ export async function membersView(ctx: Ctx) {
       }}
     >
       <Field label="Email">{email}</Field>
-      <Field label="Role">{role}</Field>
+      <Field label="Role" hint="Viewers read analytics and replays; admins also manage sites, links, tokens and members; owners also make owners.">{role}</Field>
       <Field label="Only these sites" hint="Leave empty for every site of the organisation.">{narrow}</Field>
       <div class="form-actions">{submit}{status}</div>
     </form>
@@ -131,7 +131,8 @@ export async function membersView(ctx: Ctx) {
         {reveal}
       </Panel>
       <Panel title="Members" wide>
-        <div class="table-wrap">
+        {members.length ? null : <p class="muted">No members yet: invite someone above.</p>}
+        <div class="table-wrap" hidden={!members.length}>
           <table class="data">
             <thead>
               <tr>
