@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Stack } from '../worker/harness/stack.ts';
 import { batchBody, type Event, type StartedSession } from '../worker/harness/factories.ts';
+import { rebuildRollups } from '../../scripts/lib/rollups.mjs';
 
 const UA = {
   chromeLinux: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
@@ -153,6 +154,8 @@ export async function insertHistory(stack: Stack, siteId: string, days = 13): Pr
       n++;
     }
   }
+  // Rows written straight into Postgres, as an import would: rollups are rebuilt from them.
+  await rebuildRollups(stack.db, { siteId });
   // The D1 read cache catches up from Postgres on the cron, as in production.
   const worker = await stack.mf.getWorker('edgereplay');
   const result = await worker.scheduled({ cron: '*/5 * * * *' });

@@ -44,6 +44,8 @@ describe('dashboard and replay viewer in Chromium', () => {
   async function open(path: string, ready: string, p = page) {
     await p.goto(`${stack.url}${path}`);
     await p.waitForSelector(ready);
+    // Panels that fill after the view is drawn are aria-busy until they have.
+    await p.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
   }
 
   async function shot(name: string, p = page) {

@@ -148,6 +148,21 @@ export interface Day {
   avg_duration_ms: number;
 }
 
+/** GET /analytics/totals: a period's totals and days, and the comparison period's. */
+export interface Totals {
+  overview: Overview;
+  days: Day[];
+  previous: { overview: Overview; days: Day[] } | null;
+}
+
+/** GET /analytics/top: the top of each list the overview shows. */
+export interface Top {
+  pages: { path: string; page_views: number }[];
+  referrers: Row[];
+  countries: Row[];
+  devices: Row[];
+}
+
 export interface Row {
   value: string;
   sessions: number;

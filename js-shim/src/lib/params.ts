@@ -21,6 +21,31 @@ function parseTime(value: string, name: string, endOfDay: boolean): Date {
   throw new ApiError(400, 'bad_request', `${name} must be YYYY-MM-DD or an ISO 8601 time.`);
 }
 
+/**
+ * The optional comparison period of a combined read (`compare_from`,
+ * `compare_to`, both or neither), with the same site and filters as `range`.
+ */
+export function compareQuery(c: Context<AppBindings>, range: RangeQuery): RangeQuery | null {
+  const fromText = c.req.query('compare_from');
+  const toText = c.req.query('compare_to');
+  if (!fromText && !toText) return null;
+  if (!fromText || !toText) throw new ApiError(400, 'bad_request', 'compare_from and compare_to go together.');
+  const from = parseTime(fromText, 'compare_from', false);
+  const to = parseTime(toText, 'compare_to', true);
+  if (from >= to) throw new ApiError(400, 'bad_request', 'compare_from must be before compare_to.');
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new ApiError(400, 'bad_request', `A range spans at most ${MAX_RANGE_DAYS} days.`);
+  return { ...range, from, to };
+}
+
+/**
+ * A batch is accepted up to 24 hours (and 5 minutes of clock skew) after its
+ * session started, so rollups of days that ended before this are final.
+ */
+export function closedBefore(now: number): number {
+  const settled = now - DAY_MS - 5 * 60_000;
+  return settled - (settled % DAY_MS);
+}
+
 export function rangeQuery(c: Context<AppBindings>): RangeQuery {
   const siteId = c.req.query('site_id');
   if (!siteId || !SITE_ID.test(siteId)) throw new ApiError(400, 'bad_request', 'site_id is required.');

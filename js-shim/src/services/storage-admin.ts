@@ -12,6 +12,7 @@ import {
   deletePageRollups,
   deleteSessionRows,
   insertAudit,
+  pruneRollups,
   retentionPolicies,
   sessionsForExport,
   sessionsInScope,
@@ -215,6 +216,7 @@ async function clearSession(env: AppEnv, sql: Sql, s: StoredSession): Promise<Cl
   await deleteKeys(env.EVENTS, keys);
   await subtractPageViews(sql, s.site_id, pages);
   const deleted = await deleteSessionRows(sql, [s.id]);
+  await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
   return {
     sessions_deleted: deleted,
@@ -306,6 +308,7 @@ export async function clearStorage(env: AppEnv, sql: Sql, scope: ClearScope, bud
     }
     const ids = batch.map((s) => s.id);
     result.sessions_deleted += await deleteSessionRows(sql, ids);
+    await pruneRollups(sql, batch);
     if (!(await removeSessions(env, ids))) result.cache = 'failed';
     if (batch.length < ROWS_PER_BATCH) break;
   }

@@ -1,7 +1,62 @@
-// Read-side queries over aggregates and rollups. None of them touches events:
-// sessions carry per-visit aggregates, page_daily the page views per day.
+// Read-side queries over rollups and aggregates. None of them touches events.
+// Whole UTC days read the daily rollups (rollup_daily, page_daily): a few
+// rows per day and value, whatever the traffic. What a rollup cannot answer
+// scans the range's session rows through (site_id, started_at): a range that
+// does not start and end at midnight UTC, a breakdown under any filter, and
+// totals under a filter on the entry page or the source, or on two
+// dimensions at once (see rollupSlice).
 import type { Sql } from './pg';
 import { FILTER_COLUMNS, type Filters, type ListQuery, type RangeQuery } from './query';
+
+const DAY_MS = 86_400_000;
+/** Filters whose values have rollup rows carrying every measure. */
+const ROLLUP_FILTERS = ['country', 'device', 'browser', 'os'] as const;
+
+/** The UTC days [from, to) of a range that starts and ends at midnight, else null. */
+export function wholeDays(q: RangeQuery): { from: string; to: string } | null {
+  if (q.from.getTime() % DAY_MS !== 0 || q.to.getTime() % DAY_MS !== 0) return null;
+  return { from: q.from.toISOString().slice(0, 10), to: q.to.toISOString().slice(0, 10) };
+}
+
+/**
+ * The rollup rows that hold a range's totals: the site's total without a
+ * filter, one value's rows under a single filter on country, device, browser
+ * or OS; null when only the sessions can answer.
+ */
+export function rollupSlice(q: RangeQuery): { dim: string; value: string; from: string; to: string } | null {
+  const days = wholeDays(q);
+  if (!days) return null;
+  const set = Object.entries(q.filters).filter(([, v]) => v !== undefined);
+  if (!set.length) return { dim: 'total', value: '', ...days };
+  if (set.length === 1 && (ROLLUP_FILTERS as readonly string[]).includes(set[0][0])) return { dim: set[0][0], value: set[0][1]!, ...days };
+  return null;
+}
+
+/** The unfiltered range in whole days, for breakdowns (null: scan the sessions). */
+function unfilteredDays(q: RangeQuery) {
+  const slice = rollupSlice(q);
+  return slice?.dim === 'total' ? slice : null;
+}
+
+type Days = { from: string; to: string };
+type ListSpec = { dim: string; visitors?: boolean };
+export type Ranked = { value: string; sessions: number; visitors?: number };
+
+/** A dimension's values over whole days, by sessions (then value), as a JSON array column. */
+function rolledUpColumn(sql: Sql, siteId: string, days: Days, spec: ListSpec, limit: number, name: string) {
+  return sql`(
+    SELECT COALESCE(json_agg(x ORDER BY x.sessions DESC, x.value), '[]'::json) FROM (
+      SELECT value, sum(sessions)::int AS sessions ${spec.visitors ? sql`, sum(visitors)::int AS visitors` : sql``}
+      FROM rollup_daily WHERE site_id = ${siteId} AND dim = ${spec.dim} AND day >= ${days.from}::date AND day < ${days.to}::date
+      GROUP BY value HAVING sum(sessions) > 0 ORDER BY 2 DESC, 1 LIMIT ${limit}) x) AS ${sql(name)}`;
+}
+
+/** Several dimensions' top values in one statement (one round trip, one connection). */
+async function rolledUp<K extends string>(sql: Sql, siteId: string, days: Days, limit: number, specs: Record<K, ListSpec>): Promise<Record<K, Ranked[]>> {
+  const columns = Object.entries<ListSpec>(specs).map(([name, spec]) => rolledUpColumn(sql, siteId, days, spec, limit, name));
+  const [row] = await sql`SELECT ${columns.reduce((a, b) => sql`${a}, ${b}`)}`;
+  return row as Record<K, Ranked[]>;
+}
 
 function where(sql: Sql, q: RangeQuery) {
   const parts = [sql`site_id = ${q.siteId} AND started_at >= ${q.from} AND started_at < ${q.to}`];
@@ -17,7 +72,28 @@ function where(sql: Sql, q: RangeQuery) {
   return parts.reduce((a, b) => sql`${a} ${b}`);
 }
 
+type Slice = NonNullable<ReturnType<typeof rollupSlice>>;
+
+/** The overview's totals of a slice of rollup rows, as one row. */
+function overviewFromRollups(sql: Sql, siteId: string, slice: Slice) {
+  return sql`
+    SELECT COALESCE(sum(sessions), 0)::int AS sessions, COALESCE(sum(visitors), 0)::int AS visitors,
+           COALESCE(sum(page_views), 0)::int AS page_views, COALESCE(sum(events), 0)::int AS events,
+           COALESCE(sum(clicks), 0)::int AS clicks,
+           COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
+           COALESCE(sum(bounces)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS bounce_rate,
+           COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent
+    FROM rollup_daily
+    WHERE site_id = ${siteId} AND dim = ${slice.dim} AND value = ${slice.value}
+      AND day >= ${slice.from}::date AND day < ${slice.to}::date`;
+}
+
 export async function overview(sql: Sql, q: RangeQuery) {
+  const slice = rollupSlice(q);
+  if (slice) {
+    const [row] = await overviewFromRollups(sql, q.siteId, slice);
+    return row;
+  }
   const [row] = await sql`
     SELECT count(*)::int AS sessions,
            count(DISTINCT COALESCE(visitor_id, id))::int AS visitors,
@@ -31,30 +107,107 @@ export async function overview(sql: Sql, q: RangeQuery) {
   return row;
 }
 
-export async function sessionsDaily(sql: Sql, q: RangeQuery) {
+/** Each day of a range with its counts, days without sessions included (0). */
+function dailyCounts(sql: Sql, q: RangeQuery) {
+  const slice = rollupSlice(q);
+  const counts = slice
+    ? sql`
+      SELECT day::timestamp AS day, sessions, visitors, page_views::int AS page_views, events::int AS events,
+             round(duration_ms::numeric / NULLIF(sessions, 0))::int AS avg_duration_ms
+      FROM rollup_daily
+      WHERE site_id = ${q.siteId} AND dim = ${slice.dim} AND value = ${slice.value}
+        AND day >= ${slice.from}::date AND day < ${slice.to}::date AND sessions > 0`
+    : sql`
+      SELECT date_trunc('day', started_at AT TIME ZONE 'UTC') AS day, count(*)::int AS sessions,
+             count(DISTINCT COALESCE(visitor_id, id))::int AS visitors, sum(page_views)::int AS page_views,
+             sum(event_count)::int AS events, round(avg(duration_ms))::int AS avg_duration_ms
+      FROM sessions WHERE ${where(sql, q)} GROUP BY 1`;
   return sql`
     WITH days AS (
       SELECT generate_series(date_trunc('day', ${q.from}::timestamptz AT TIME ZONE 'UTC'),
                              date_trunc('day', (${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC'),
                              interval '1 day') AS day
-    ), counts AS (
-      SELECT date_trunc('day', started_at AT TIME ZONE 'UTC') AS day, count(*)::int AS sessions,
-             count(DISTINCT COALESCE(visitor_id, id))::int AS visitors, sum(page_views)::int AS page_views,
-             sum(event_count)::int AS events, round(avg(duration_ms))::int AS avg_duration_ms
-      FROM sessions WHERE ${where(sql, q)} GROUP BY 1
-    )
+    ), counts AS (${counts})
     SELECT to_char(days.day, 'YYYY-MM-DD') AS day, COALESCE(c.sessions, 0) AS sessions, COALESCE(c.visitors, 0) AS visitors,
            COALESCE(c.page_views, 0) AS page_views, COALESCE(c.events, 0) AS events,
            COALESCE(c.avg_duration_ms, 0) AS avg_duration_ms
     FROM days LEFT JOIN counts c USING (day) ORDER BY days.day`;
 }
 
-export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
-  const pages = await sql`
+export async function sessionsDaily(sql: Sql, q: RangeQuery) {
+  return dailyCounts(sql, q);
+}
+
+/**
+ * The overview page's first call: a period's totals and days, and the
+ * comparison period's; one statement when rollups answer both.
+ */
+export async function totals(sql: Sql, q: RangeQuery, previous: RangeQuery | null) {
+  const slice = rollupSlice(q);
+  const prevSlice = previous && rollupSlice(previous);
+  if (slice && (!previous || prevSlice)) {
+    const part = (r: RangeQuery, sl: Slice, name: string) => sql`
+      (SELECT row_to_json(o) FROM (${overviewFromRollups(sql, r.siteId, sl)}) o) AS ${sql(`${name}overview`)},
+      (SELECT json_agg(d ORDER BY d.day) FROM (${dailyCounts(sql, r)}) d) AS ${sql(`${name}days`)}`;
+    const [row] = await sql`SELECT ${part(q, slice, '')} ${previous ? sql`, ${part(previous, prevSlice!, 'prev_')}` : sql``}`;
+    return {
+      overview: row.overview,
+      days: row.days,
+      previous: previous ? { overview: row.prev_overview, days: row.prev_days } : null,
+    };
+  }
+  const [o, d, po, pd] = await Promise.all([
+    overview(sql, q),
+    dailyCounts(sql, q),
+    previous ? overview(sql, previous) : null,
+    previous ? dailyCounts(sql, previous) : null,
+  ]);
+  return { overview: o, days: d, previous: previous ? { overview: po, days: pd } : null };
+}
+
+/** Page views per path from page_daily, which filters do not narrow. */
+export function pageViews(sql: Sql, q: RangeQuery, limit: number) {
+  return sql`
     SELECT path, sum(page_views)::int AS page_views FROM page_daily
     WHERE site_id = ${q.siteId} AND day >= (${q.from}::timestamptz AT TIME ZONE 'UTC')::date
       AND day <= ((${q.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC')::date
     GROUP BY path ORDER BY page_views DESC, path LIMIT ${limit}`;
+}
+
+/**
+ * What the overview page lists: page views per path, and sessions per
+ * referrer, country and device; one statement over whole days unfiltered.
+ */
+export async function topLists(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) {
+    const [row] = await sql`
+      SELECT (SELECT COALESCE(json_agg(x ORDER BY x.page_views DESC, x.path), '[]'::json) FROM (
+                SELECT path, sum(page_views)::int AS page_views FROM page_daily
+                WHERE site_id = ${q.siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
+                GROUP BY path ORDER BY 2 DESC, 1 LIMIT ${limit}) x) AS pages,
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'referrer' }, limit, 'referrers')},
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'country', visitors: true }, limit, 'countries')},
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'device', visitors: true }, limit, 'devices')}`;
+    return row as { pages: { path: string; page_views: number }[]; referrers: Ranked[]; countries: Ranked[]; devices: Ranked[] };
+  }
+  const [pages, refs, countries, devs] = await Promise.all([
+    pageViews(sql, q, limit),
+    referrers(sql, q, limit),
+    breakdown(sql, q, 'country', limit),
+    breakdown(sql, q, 'device', limit),
+  ]);
+  return { pages, referrers: refs, countries, devices: devs };
+}
+
+export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
+  const pages = await pageViews(sql, q, limit);
+  const days = unfilteredDays(q);
+  if (days) {
+    const { entry, exit } = await rolledUp(sql, q.siteId, days, limit, { entry: { dim: 'entry' }, exit: { dim: 'exit' } });
+    const paths = (rows: Ranked[]) => rows.map((r) => ({ path: r.value, sessions: r.sessions }));
+    return { pages, entry_pages: paths(entry), exit_pages: paths(exit) };
+  }
   const entry = await sql`
     SELECT entry_page AS path, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} AND entry_page IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
@@ -64,7 +217,9 @@ export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
   return { pages, entry_pages: entry, exit_pages: exit };
 }
 
-async function breakdown(sql: Sql, q: RangeQuery, column: string, limit: number) {
+export async function breakdown(sql: Sql, q: RangeQuery, column: 'country' | 'device' | 'browser' | 'os', limit: number) {
+  const days = unfilteredDays(q);
+  if (days) return (await rolledUp(sql, q.siteId, days, limit, { list: { dim: column, visitors: true } })).list;
   return sql`
     SELECT COALESCE(${sql(column)}, '(unknown)') AS value, count(*)::int AS sessions,
            count(DISTINCT COALESCE(visitor_id, id))::int AS visitors
@@ -76,6 +231,14 @@ export async function geo(sql: Sql, q: RangeQuery, limit: number) {
 }
 
 export async function devices(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) {
+    return rolledUp(sql, q.siteId, days, limit, {
+      devices: { dim: 'device', visitors: true },
+      browsers: { dim: 'browser', visitors: true },
+      os: { dim: 'os', visitors: true },
+    });
+  }
   return {
     devices: await breakdown(sql, q, 'device', limit),
     browsers: await breakdown(sql, q, 'browser', limit),
@@ -83,22 +246,59 @@ export async function devices(sql: Sql, q: RangeQuery, limit: number) {
   };
 }
 
-export async function sources(sql: Sql, q: RangeQuery, limit: number) {
-  const referrers = await sql`
+/** Sessions per referrer domain, '(direct)' without one. */
+export async function referrers(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) return (await rolledUp(sql, q.siteId, days, limit, { list: { dim: 'referrer' } })).list;
+  return sql`
     SELECT COALESCE(referrer_domain, '(direct)') AS value, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+}
+
+export async function sources(sql: Sql, q: RangeQuery, limit: number) {
+  const days = unfilteredDays(q);
+  if (days) {
+    return rolledUp(sql, q.siteId, days, limit, {
+      referrers: { dim: 'referrer' },
+      utm_sources: { dim: 'utm_source' },
+      utm_mediums: { dim: 'utm_medium' },
+      utm_campaigns: { dim: 'utm_campaign' },
+    });
+  }
+  const refs = await referrers(sql, q, limit);
   const utm = async (column: string) => sql`
     SELECT ${sql(column)} AS value, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} AND ${sql(column)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
   return {
-    referrers,
+    referrers: refs,
     utm_sources: await utm('utm_source'),
     utm_mediums: await utm('utm_medium'),
     utm_campaigns: await utm('utm_campaign'),
   };
 }
 
+const DURATION_BUCKETS = ['0-10s', '10-30s', '30-60s', '1-3m', '3-10m', '10m+'];
+const SCROLL_BUCKETS = ['0-25%', '25-50%', '50-75%', '75-100%'];
+const inOrder = (names: string[], rows: { bucket: string; sessions: number }[]) =>
+  names.map((bucket) => ({ bucket, sessions: rows.find((r) => r.bucket === bucket)?.sessions ?? 0 }));
+
 export async function engagement(sql: Sql, q: RangeQuery) {
+  const days = unfilteredDays(q);
+  if (days) {
+    const [row] = await sql`
+      SELECT COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
+             COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent,
+             COALESCE(sum(page_views)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS pages_per_session,
+             (SELECT COALESCE(json_agg(json_build_array(b.dim, b.value, b.sessions)), '[]'::json) FROM (
+                SELECT dim, value, sum(sessions)::int AS sessions FROM rollup_daily
+                WHERE site_id = ${q.siteId} AND dim IN ('duration', 'scroll') AND day >= ${days.from}::date AND day < ${days.to}::date
+                GROUP BY dim, value) b) AS buckets
+      FROM rollup_daily WHERE site_id = ${q.siteId} AND dim = 'total' AND value = ''
+        AND day >= ${days.from}::date AND day < ${days.to}::date`;
+    const { buckets, ...avg } = row as { buckets: [string, string, number][] };
+    const of = (dim: string) => buckets.filter((b) => b[0] === dim).map(([, bucket, sessions]) => ({ bucket, sessions }));
+    return { ...avg, duration: inOrder(DURATION_BUCKETS, of('duration')), scroll: inOrder(SCROLL_BUCKETS, of('scroll')) };
+  }
   const duration = await sql`
     SELECT bucket, count(*)::int AS sessions FROM (
       SELECT CASE WHEN duration_ms < 10000 THEN '0-10s' WHEN duration_ms < 30000 THEN '10-30s'
@@ -112,8 +312,6 @@ export async function engagement(sql: Sql, q: RangeQuery) {
                   WHEN max_scroll_percent < 75 THEN '50-75%' ELSE '75-100%' END AS bucket
       FROM sessions WHERE ${where(sql, q)}) b
     GROUP BY bucket`;
-  const order = (names: string[], rows: { bucket: string; sessions: number }[]) =>
-    names.map((bucket) => ({ bucket, sessions: rows.find((r) => r.bucket === bucket)?.sessions ?? 0 }));
   const [avg] = await sql`
     SELECT COALESCE(round(avg(duration_ms)), 0)::int AS avg_duration_ms,
            COALESCE(avg(max_scroll_percent), 0)::float8 AS avg_scroll_percent,
@@ -121,8 +319,8 @@ export async function engagement(sql: Sql, q: RangeQuery) {
     FROM sessions WHERE ${where(sql, q)}`;
   return {
     ...avg,
-    duration: order(['0-10s', '10-30s', '30-60s', '1-3m', '3-10m', '10m+'], duration as never),
-    scroll: order(['0-25%', '25-50%', '50-75%', '75-100%'], scroll as never),
+    duration: inOrder(DURATION_BUCKETS, duration as never),
+    scroll: inOrder(SCROLL_BUCKETS, scroll as never),
   };
 }
 
@@ -138,6 +336,22 @@ export async function realtime(sql: Sql, siteId: string, since: Date) {
 }
 
 export async function storage(sql: Sql, q: RangeQuery) {
+  const whole = unfilteredDays(q);
+  if (whole) {
+    const rows = await sql`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, sessions, chunks, bytes, events FROM rollup_daily
+      WHERE site_id = ${q.siteId} AND dim = 'total' AND value = '' AND day >= ${whole.from}::date AND day < ${whole.to}::date
+        AND sessions > 0
+      ORDER BY day`;
+    const sum = (k: string) => rows.reduce((n, r) => n + Number(r[k]), 0);
+    return {
+      sessions: sum('sessions'),
+      chunks: sum('chunks'),
+      bytes: sum('bytes'),
+      events: sum('events'),
+      days: rows.map((r) => ({ day: r.day, sessions: r.sessions, bytes: Number(r.bytes), events: Number(r.events) })),
+    };
+  }
   const [totals] = await sql`
     SELECT count(*)::int AS sessions, COALESCE(sum(chunks), 0)::int AS chunks,
            COALESCE(sum(bytes_stored), 0)::bigint AS bytes, COALESCE(sum(event_count), 0)::int AS events

@@ -2,6 +2,7 @@
 // clear covers, their deletion, and the audit log of what was deleted.
 import type { PageCount } from '../core';
 import type { Sql } from './pg';
+import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 /** Every table the stats report on; a fixed list, spliced as identifiers. */
 export const COUNTED_TABLES = [
@@ -56,20 +57,59 @@ export async function countSessionsInScope(sql: Sql, s: ClearScope): Promise<num
   return row.n as number;
 }
 
-/** Session ids match [A-Za-z0-9_-], so a text[] literal needs no quoting. */
+/**
+ * Deletes sessions and takes them out of the rollups in the same statement: a
+ * visitor leaves the day's count with its last session (visitor_daily), each
+ * session's rollup rows are subtracted. Every deletion of session rows goes
+ * through here, so the rollups stay as if the sessions had never been.
+ * Session ids match [A-Za-z0-9_-], so a text[] literal needs no quoting.
+ */
 export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number> {
   if (!ids.length) return 0;
-  const rows = await sql`DELETE FROM sessions WHERE id = ANY(${`{${ids.join(',')}}`}::text[]) RETURNING id`;
-  return rows.length;
+  const [row] = await sql`
+    WITH gone AS (
+      DELETE FROM sessions WHERE id = ANY(${`{${ids.join(',')}}`}::text[]) RETURNING *
+    ), per_visitor AS (
+      SELECT site_id, ${utcDay(sql, 'started_at')} AS day, visitor_id, count(*)::int AS n, min(id) AS counted_by
+      FROM gone WHERE visitor_id IS NOT NULL GROUP BY 1, 2, 3
+    ), visitor AS (
+      UPDATE visitor_daily v SET sessions = v.sessions - p.n
+      FROM per_visitor p WHERE v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id
+      RETURNING v.site_id, v.day, v.visitor_id, v.sessions
+    ), contrib AS (
+      SELECT g.site_id, ${utcDay(sql, 'g.started_at')} AS day, r.*
+      FROM gone g
+      LEFT JOIN per_visitor p ON p.counted_by = g.id
+      LEFT JOIN visitor v ON v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id,
+      rollup_rows(-1, CASE WHEN g.visitor_id IS NULL OR v.sessions <= 0 THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 'g')}) r
+    ), rolled AS (${rollupUpsert(sql)})
+    SELECT count(*)::int AS n FROM gone`;
+  return row.n as number;
 }
 
-/** Page rollups of a site, or of days before a time (for one site or all). */
+/**
+ * Drops the rollup rows of the given sessions' days that no session counts
+ * any more (after deletions), and visitor counts that reached zero. Reads
+ * skip such rows either way.
+ */
+export async function pruneRollups(sql: Sql, sessions: { site_id: string; started_at: Date }[]): Promise<void> {
+  // Site ids match [A-Za-z0-9_-]: 'site|YYYY-MM-DD' needs no quoting in a text[] literal.
+  const keys = [...new Set(sessions.map((s) => `${s.site_id}|${new Date(s.started_at).toISOString().slice(0, 10)}`))];
+  if (!keys.length) return;
+  const days = sql`SELECT split_part(k, '|', 1) AS site_id, split_part(k, '|', 2)::date AS day
+                   FROM unnest(${`{${keys.join(',')}}`}::text[]) AS k`;
+  await sql`DELETE FROM rollup_daily WHERE (site_id, day) IN (${days}) AND sessions = 0 AND visitors = 0`;
+  await sql`DELETE FROM visitor_daily WHERE (site_id, day) IN (${days}) AND sessions <= 0`;
+}
+
+/** Page and session rollups of a site, or of days before a time (for one site or all). */
 export async function deletePageRollups(sql: Sql, s: { siteId?: string; before?: Date }): Promise<number> {
-  const rows = await sql`
-    DELETE FROM page_daily WHERE true
+  const scope = sql`
       ${s.siteId ? sql`AND site_id = ${s.siteId}` : sql``}
-      ${s.before ? sql`AND day < (${s.before}::timestamptz AT TIME ZONE 'UTC')::date` : sql``}
-    RETURNING site_id`;
+      ${s.before ? sql`AND day < (${s.before}::timestamptz AT TIME ZONE 'UTC')::date` : sql``}`;
+  await sql`DELETE FROM rollup_daily WHERE true ${scope}`;
+  await sql`DELETE FROM visitor_daily WHERE true ${scope}`;
+  const rows = await sql`DELETE FROM page_daily WHERE true ${scope} RETURNING site_id`;
   return rows.length;
 }
 

@@ -3,6 +3,7 @@
 // never as SQL text. Routes call these functions; they hold no HTTP.
 import postgres from 'postgres';
 import type { Delta } from '../core';
+import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 export type Sql = postgres.Sql;
 
@@ -90,17 +91,33 @@ export interface NewSession {
   timezone: string | null;
 }
 
-/** session/start's one write. */
+/**
+ * session/start's one write: the session row, its visitor's count for the
+ * day, and the session's rollup rows (it counts a visitor when it is the
+ * first session of its daily visitor id).
+ */
 export async function insertSession(sql: Sql, s: NewSession): Promise<SessionRow> {
   const started = s.startedAtMs / 1000;
   const rows = await sql`
-    INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
-      utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone)
-    VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
-      ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
-      ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
-      ${s.timezone})
-    RETURNING ${sessionColumns(sql)}`;
+    WITH s AS (
+      INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
+        utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone)
+      VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
+        ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
+        ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
+        ${s.timezone})
+      RETURNING *
+    ), visitor AS (
+      INSERT INTO visitor_daily AS v (site_id, day, visitor_id, sessions)
+      SELECT site_id, ${utcDay(sql, 's.started_at')}, visitor_id, 1 FROM s WHERE visitor_id IS NOT NULL
+      ON CONFLICT (site_id, day, visitor_id) DO UPDATE SET sessions = v.sessions + 1
+      RETURNING sessions = 1 AS first
+    ), contrib AS (
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, r.*
+      FROM s LEFT JOIN visitor ON true,
+        rollup_rows(1, CASE WHEN s.visitor_id IS NULL OR visitor.first THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 's')}) r
+    ), rolled AS (${rollupUpsert(sql)})
+    SELECT ${sessionColumns(sql)} FROM s`;
   return normaliseSession(rows[0]);
 }
 
@@ -119,8 +136,9 @@ const keyText = (k?: [number, number, number]) => (k ? `{${k.join(',')}}` : null
 const tsOrNull = (ms?: number) => (ms === undefined ? null : ms / 1000);
 
 /**
- * A batch's one write: adds the delta to the session row and the page views to
- * the daily rollup in a single statement. The seq guard (applied_seqs) makes a
+ * A batch's one write: adds the delta to the session row, the difference it
+ * makes to the session's rollup rows, and the page views to the daily page
+ * rollup, in a single statement. The seq guard (applied_seqs) makes a
  * retried batch change nothing; an upsert, so a batch whose session row went
  * missing (Postgres down at start, a restore) still lands. Returns the updated
  * row, or null when the seq was already applied.
@@ -165,9 +183,27 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         bytes_stored = t.bytes_stored + EXCLUDED.bytes_stored,
         applied_seqs = t.applied_seqs || EXCLUDED.applied_seqs,
         ended_at = COALESCE(EXCLUDED.ended_at, t.ended_at),
+        prev_entry_page = t.entry_page,
+        prev_exit_page = t.exit_page,
+        prev_duration_ms = t.duration_ms,
+        prev_max_scroll_percent = t.max_scroll_percent,
         updated_at = now()
       WHERE t.site_id = EXCLUDED.site_id AND NOT (EXCLUDED.applied_seqs[1] = ANY (t.applied_seqs))
       RETURNING t.*
+    ), contrib AS (
+      -- The row as it is now, less the row as it was (prev_duration_ms is NULL
+      -- only on a row this statement inserted: it counts as a new session and
+      -- visitor, having no visitor id).
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, r.*
+      FROM s, rollup_rows(1, CASE WHEN s.prev_duration_ms IS NULL THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 's')}) r
+      UNION ALL
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')}, r.*
+      FROM s, rollup_rows(-1, 0, s.country, s.device, s.browser, s.os, s.prev_entry_page, s.prev_exit_page,
+        s.referrer_domain, s.utm_source, s.utm_medium, s.utm_campaign, s.page_views - ${d.page_views}::int,
+        s.event_count - ${d.event_count}::int, s.clicks - ${d.clicks}::int, s.prev_duration_ms, s.prev_max_scroll_percent,
+        s.chunks - ${b.bytes > 0 ? 1 : 0}::int, s.bytes_stored - ${b.bytes}::bigint) r
+      WHERE s.prev_duration_ms IS NOT NULL
+    ), rolled AS (${rollupUpsert(sql)}
     ), pages AS (
       INSERT INTO page_daily (site_id, day, path, page_views)
       SELECT ${b.siteId}, p.day::date, p.path, p.views
@@ -176,33 +212,6 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
       ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views
     )
     SELECT ${sessionColumns(sql)} FROM s`;
-  return rows.length ? normaliseSession(rows[0]) : null;
-}
-
-/**
- * Replaces a session's aggregates with a recount from R2 (reconcile). The
- * applied seqs become exactly the chunks found, so later retries of them stay
- * no-ops and missing ones can still land.
- */
-export async function replaceAggregates(
-  sql: Sql,
-  r: { sessionId: string; siteId: string; startedAtMs: number; delta: Delta; seqs: number[]; bytes: number; chunks: number },
-): Promise<SessionRow | null> {
-  const d = r.delta;
-  const rows = await sql`
-    UPDATE sessions SET
-      event_count = ${d.event_count}::int, page_views = ${d.page_views}::int, clicks = ${d.clicks}::int,
-      custom_events = ${d.custom_events}::int, errors = ${d.errors}::int, rrweb_events = ${d.rrweb_events}::int,
-      max_scroll_percent = ${d.max_scroll_percent}::real,
-      first_event_at = to_timestamp(${tsOrNull(d.first_ts)}::float8), last_event_at = to_timestamp(${tsOrNull(d.last_ts)}::float8),
-      last_seen_at = GREATEST(last_seen_at, to_timestamp(${tsOrNull(d.last_ts)}::float8)),
-      duration_ms = ${d.duration_ms ?? 0}::bigint,
-      entry_page = COALESCE(${d.entry_page ?? null}, entry_page), exit_page = COALESCE(${d.exit_page ?? null}, exit_page),
-      entry_key = ${keyText(d.entry)}::bigint[], exit_key = ${keyText(d.exit)}::bigint[],
-      applied_seqs = ${`{${r.seqs.join(',')}}`}::int[], chunks = ${r.chunks}::int, bytes_stored = ${r.bytes}::bigint,
-      updated_at = now()
-    WHERE id = ${r.sessionId} AND site_id = ${r.siteId}
-    RETURNING ${sessionColumns(sql)}`;
   return rows.length ? normaliseSession(rows[0]) : null;
 }
 

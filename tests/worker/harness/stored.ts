@@ -4,6 +4,7 @@
 // page rollup, and the D1 cache row.
 import type { Stack } from './stack.ts';
 import type { Event } from './factories.ts';
+import { rebuildRollups } from '../../../scripts/lib/rollups.mjs';
 
 export const DAY_MS = 86_400_000;
 
@@ -58,6 +59,8 @@ export async function placeSession(stack: Stack, siteId: string, id: string, sta
       [siteId, day, path, views],
     );
   }
+  // A row written straight into Postgres: its site's rollups are recounted, as after an import.
+  await rebuildRollups(stack.db, { siteId });
   await (await stack.d1())
     .prepare('INSERT INTO sessions (id, site_id, started_at, last_seen_at, event_count, page_views, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)')
     .bind(id, siteId, startedAt.toISOString(), last.toISOString(), all.length, pageViews, new Date().toISOString())

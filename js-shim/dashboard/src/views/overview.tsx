@@ -1,13 +1,13 @@
 // The first page: six numbers against the previous period, the chosen one
 // over time, and the top of each breakdown. Every row filters every view.
-import { h, replace, cls } from '../h';
-import { call, type Day, type Overview, type Row } from '../api';
+import { h, replace, cls, type Child } from '../h';
+import { call, type Day, type Overview, type Row, type Top, type Totals } from '../api';
 import { analyticsQuery, here, linkTo, type Ctx } from '../context';
 import { compact, dayRange, duration, percent, capitalise } from '../format';
 import { rewrite } from '../router';
 import { change, daysOf, FILTERS } from '../state';
 import { Chart } from '../components/chart';
-import { Country, Delta, Empty, Panel, Ranked, Snippet } from '../components/ui';
+import { Country, Delta, Empty, ErrorNote, Panel, Ranked, Snippet } from '../components/ui';
 
 interface Metric {
   key: keyof Overview;
@@ -29,19 +29,17 @@ export const METRICS: Metric[] = [
 ];
 
 export async function overviewView(ctx: Ctx) {
-  const q = (extra: Record<string, string | number> = {}) => analyticsQuery(ctx, extra);
   const opts = { signal: ctx.signal };
   const prev = ctx.previous;
-  const [now, before, days, daysBefore, pages, sources, geo, devices] = await Promise.all([
-    call<Overview>(`/analytics/overview?${q()}`, opts),
-    prev ? call<Overview>(`/analytics/overview?${analyticsQuery(ctx, {}, prev)}`, opts) : Promise.resolve(null),
-    call<{ days: Day[] }>(`/analytics/sessions/daily?${q()}`, opts),
-    prev ? call<{ days: Day[] }>(`/analytics/sessions/daily?${analyticsQuery(ctx, {}, prev)}`, opts) : Promise.resolve(null),
-    call<{ pages: { path: string; page_views: number }[] }>(`/analytics/pages/top?${q({ limit: 6 })}`, opts),
-    call<{ referrers: Row[] }>(`/analytics/sources?${q({ limit: 6 })}`, opts),
-    call<{ countries: Row[] }>(`/analytics/geo?${q({ limit: 6 })}`, opts),
-    call<{ devices: Row[]; browsers: Row[]; os: Row[] }>(`/analytics/devices?${q({ limit: 6 })}`, opts),
-  ]);
+  // Two calls: the totals and days (with the comparison period) draw the
+  // cards and the chart; the top lists fill their panels when they arrive.
+  const top = call<Top>(`/analytics/top?${analyticsQuery(ctx, { limit: 6 })}`, opts);
+  top.catch(() => {}); // drawn (or reported) in its panels
+  const totals = await call<Totals>(`/analytics/totals?${analyticsQuery(ctx, prev ? { compare_from: prev.from, compare_to: prev.to } : {})}`, opts);
+  const now = totals.overview;
+  const before = totals.previous?.overview ?? null;
+  const days = { days: totals.days };
+  const daysBefore = totals.previous ? { days: totals.previous.days } : null;
   const filtered = FILTERS.some((f) => ctx.q.filters[f]);
 
   const heading = (
@@ -138,6 +136,18 @@ export async function overviewView(ctx: Ctx) {
   const filterLink = (name: string, value: string) => here(ctx, { [name]: value, cursor: null });
   const more = (path: string, label: string) => <a class="more" href={linkTo(ctx, path)}>{label} →</a>;
 
+  /** A panel's list, drawn when the top lists arrive; aria-busy until then. */
+  const slot = (draw: (t: Top) => Child) => {
+    const el = <div class="panel-slot" aria-busy="true"><p class="empty-small">Loading…</p></div>;
+    top.then(
+      (t) => replace(el, draw(t)),
+      (err) => {
+        if ((err as Error)?.name !== 'AbortError') replace(el, <ErrorNote error={err} />);
+      },
+    ).finally(() => el.removeAttribute('aria-busy'));
+    return el;
+  };
+
   return (
     <div>
       {heading}
@@ -145,26 +155,28 @@ export async function overviewView(ctx: Ctx) {
       <section class="panel chart-panel" aria-label="Over time">{chartBox}</section>
       <div class="grid">
         <Panel title="Top pages" actions={more('/app/pages', 'All pages')} note={filtered ? 'Page views are counted per page and day; filters do not narrow them.' : undefined}>
-          <Ranked name="pages" label="Page" metric="Views" items={pages.pages.map((p) => ({ label: p.path, key: p.path, value: p.page_views, href: filterLink('page', p.path) }))} />
+          {slot((t) => <Ranked name="pages" label="Page" metric="Views" items={t.pages.map((p) => ({ label: p.path, key: p.path, value: p.page_views, href: filterLink('page', p.path) }))} />)}
         </Panel>
         <Panel title="Sources" actions={more('/app/sources', 'All sources')}>
-          <Ranked name="sources" label="Source" metric="Sessions" items={sources.referrers.map((r) => ({ label: r.value, key: r.value, value: r.sessions, href: filterLink('source', r.value) }))} />
+          {slot((t) => <Ranked name="sources" label="Source" metric="Sessions" items={t.referrers.map((r) => ({ label: r.value, key: r.value, value: r.sessions, href: filterLink('source', r.value) }))} />)}
         </Panel>
         <Panel title="Countries" actions={more('/app/locations', 'All countries')}>
-          <Ranked
-            name="countries"
-            label="Country"
-            metric="Sessions"
-            items={geo.countries.map((r) => ({
-              label: <Country code={r.value} />,
-              key: r.value,
-              value: r.sessions,
-              href: r.value === '(unknown)' ? undefined : filterLink('country', r.value),
-            }))}
-          />
+          {slot((t) => (
+            <Ranked
+              name="countries"
+              label="Country"
+              metric="Sessions"
+              items={t.countries.map((r) => ({
+                label: <Country code={r.value} />,
+                key: r.value,
+                value: r.sessions,
+                href: r.value === '(unknown)' ? undefined : filterLink('country', r.value),
+              }))}
+            />
+          ))}
         </Panel>
         <Panel title="Devices" actions={more('/app/devices', 'Browsers and OS')}>
-          <Ranked name="devices" label="Device" metric="Sessions" items={devices.devices.map((r) => ({ label: capitalise(r.value), key: r.value, value: r.sessions, href: filterLink('device', r.value) }))} />
+          {slot((t) => <Ranked name="devices" label="Device" metric="Sessions" items={t.devices.map((r) => ({ label: capitalise(r.value), key: r.value, value: r.sessions, href: filterLink('device', r.value) }))} />)}
         </Panel>
       </div>
     </div>

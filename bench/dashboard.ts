@@ -1,0 +1,243 @@
+// Dashboards at scale: one site with BENCH_SESSIONS sessions over BENCH_DAYS
+// days (default 1,000,000 over 30; `npm run bench:scale`: 10,000,000 over
+// 365) generated straight into PostgreSQL with generate_series, the rollups
+// built the way an upgraded installation builds them (`npm run
+// rollups:rebuild`), then, through `wrangler dev` as `npm start` runs it:
+//   1. every analytics endpoint over the whole period, one request at a time
+//      (p50 and p95 of RUNS requests each);
+//   2. the same endpoints where rollups cannot answer and session rows are
+//      scanned: the range ending a millisecond before midnight, and a filter;
+//   3. the dashboard's overview in Chromium, logged in, from navigation until
+//      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days.
+// Writes bench/out/dashboard.json (bench/out/dashboard-scale.json with --scale).
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { migratePostgres } from '../scripts/lib/migrations.mjs';
+import { startPostgres } from '../scripts/lib/postgres-server.mjs';
+import { ensureAdmin } from '../scripts/lib/admin.mjs';
+import { rebuildRollups } from '../scripts/lib/rollups.mjs';
+import { launchBrowser } from '../tests/e2e/harness.ts';
+import { startWorker, stopChildren } from './dev-worker.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const OUT = `${ROOT}bench/out/`;
+const SCALE = process.argv.includes('--scale');
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (SCALE ? 10_000_000 : 1_000_000));
+const DAYS = Number(process.env.BENCH_DAYS ?? (SCALE ? 365 : 30));
+const RUNS = 20;
+const SCAN_RUNS = 3;
+const PAGE_RUNS = 5;
+const SITE = 'shop';
+const DAY_MS = 86_400_000;
+const ADMIN = { email: 'bench@edgereplay.localhost', password: randomBytes(12).toString('base64url') };
+
+const started = Date.now();
+const log = (line: string) => console.log(`[dashboard ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] * 10) / 10;
+};
+
+/**
+ * Sessions as a mid-sized site has them: skewed countries, pages, referrers;
+ * about 1.4 sessions per daily visitor, 40 % bounces, some UTM-tagged visits.
+ * Spread evenly from the first day's midnight until now.
+ */
+function generateSql(sessions: number, days: number) {
+  return `
+    SELECT setseed(0.42);
+    INSERT INTO sessions (id, site_id, started_at, last_seen_at, ended_at, visitor_id, entry_page, exit_page, referrer,
+      referrer_domain, utm_source, utm_medium, utm_campaign, country, device, browser, os, event_count, page_views, clicks,
+      max_scroll_percent, first_event_at, last_event_at, duration_ms, chunks, bytes_stored, applied_seqs, compacted_at)
+    SELECT 'bench' || lpad(g::text, 10, '0'), '${SITE}', st, st + dur, st + dur,
+      'v' || to_char(st, 'YYYYMMDD') || '-' || floor(random() * ${Math.ceil(sessions / days / 1.4)})::int,
+      '/p/' || floor(pow(random(), 3) * 400)::int, '/p/' || floor(pow(random(), 3) * 400)::int,
+      CASE WHEN r.ref THEN 'https://' || r.domain || '/' END, CASE WHEN r.ref THEN r.domain END,
+      CASE WHEN r.utm THEN (ARRAY['newsletter','twitter','google','facebook','partner'])[1 + floor(random() * 5)::int] END,
+      CASE WHEN r.utm THEN (ARRAY['email','social','cpc'])[1 + floor(random() * 3)::int] END,
+      CASE WHEN r.utm THEN 'campaign-' || floor(random() * 25)::int END,
+      (ARRAY['US','DE','GB','FR','IN','BR','CA','NL','ES','IT','JP','AU','PL','SE','MX','CH','AT','BE','DK','NO',
+             'FI','IE','PT','CZ','TR','KR','SG','ZA','AR','NZ'])[1 + floor(pow(random(), 2) * 30)::int],
+      CASE WHEN r.d < 0.55 THEN 'desktop' WHEN r.d < 0.95 THEN 'mobile' ELSE 'tablet' END,
+      (ARRAY['Chrome','Safari','Firefox','Edge','Mobile Safari','Samsung Internet','Opera','Chrome WebView'])[1 + floor(pow(random(), 2) * 8)::int],
+      (ARRAY['Windows','iOS','Android','Mac OS','Linux','Chrome OS'])[1 + floor(pow(random(), 2) * 6)::int],
+      pv * (3 + floor(random() * 15)::int), pv, floor(random() * pv * 3)::int, floor(random() * 101)::real,
+      st, st + dur, (extract(epoch FROM dur) * 1000)::bigint, 1 + pv, pv * 2400, ARRAY[0], st + dur
+    FROM generate_series(1, ${sessions}) g,
+    LATERAL (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '${days - 1} days' AS first) f,
+    LATERAL (SELECT f.first + (now() - f.first) * (g - 1) / ${sessions} AS st,
+                    CASE WHEN random() < 0.4 THEN 1 ELSE 2 + floor(pow(random(), 2) * 12)::int END AS pv) s,
+    LATERAL (SELECT random() < 0.55 AS ref, 'ref' || floor(pow(random(), 3) * 150)::int || '.example' AS domain,
+                    random() < 0.15 AS utm, random() AS d) r,
+    LATERAL (SELECT CASE WHEN s.pv = 1 THEN random() * interval '40 seconds' ELSE random() * interval '15 minutes' END AS dur) t;
+    INSERT INTO page_daily (site_id, day, path, page_views)
+    SELECT site_id, (started_at AT TIME ZONE 'UTC')::date, entry_page, sum(page_views) FROM sessions GROUP BY 1, 2, 3;
+    ANALYZE;`;
+}
+
+async function timed(fn: () => Promise<void>, runs: number, warm = 2) {
+  for (let k = 0; k < warm; k++) await fn();
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return { p50_ms: pct(times, 50), p95_ms: pct(times, 95) };
+}
+
+async function main() {
+  const server = await startPostgres({ statementStats: false });
+  const persist = mkdtempSync(join(tmpdir(), 'edgereplay-bench-dash-'));
+  const db = new pg.Client(server.superUrl);
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  try {
+    await migratePostgres(server.superUrl);
+    await db.connect();
+    await db.query(`INSERT INTO sites (id, name, domain, allowed_origins) VALUES ($1, 'Shop', 'shop.example.com', ARRAY['127.0.0.1'])`, [SITE]);
+    const apiToken = `ert_bench_${randomBytes(12).toString('hex')}`;
+    await db.query(`INSERT INTO api_tokens (id, name, token_hash, site_id) VALUES ('tok_bench', 'bench', $1, $2)`, [
+      createHash('sha256').update(apiToken).digest('hex'),
+      SITE,
+    ]);
+    await ensureAdmin(db, ADMIN);
+
+    log(`generating ${SESSIONS.toLocaleString('en-US')} sessions over ${DAYS} days`);
+    let t0 = Date.now();
+    await db.query(generateSql(SESSIONS, DAYS));
+    const generateS = (Date.now() - t0) / 1000;
+    log(`  ${generateS.toFixed(1)} s`);
+    t0 = Date.now();
+    const [rebuilt] = await rebuildRollups(db, { siteId: SITE });
+    const rebuildS = (Date.now() - t0) / 1000;
+    await db.query('ANALYZE rollup_daily');
+    log(`rollups:rebuild: ${rebuilt.rows} rows over ${rebuilt.days} days in ${rebuildS.toFixed(1)} s`);
+
+    const worker = await startWorker(server.superUrl, persist);
+    const url = worker.url;
+    log(`wrangler dev at ${url}`);
+    const today = Date.now() - (Date.now() % DAY_MS);
+    const from = isoDay(today - (DAYS - 1) * DAY_MS);
+    const to = isoDay(today);
+    const prev = { from: isoDay(today - (2 * DAYS - 1) * DAY_MS), to: isoDay(today - DAYS * DAY_MS) };
+    const get = async (path: string) => {
+      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${apiToken}` } });
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+    const check = (await get(`/analytics/overview?site_id=${SITE}&from=${from}&to=${to}`)) as { sessions: number };
+    if (check.sessions !== SESSIONS) throw new Error(`the overview counts ${check.sessions} sessions, not ${SESSIONS}`);
+
+    const range = `site_id=${SITE}&from=${from}&to=${to}`;
+    const endpoints: [string, string][] = [
+      ['overview', `/analytics/overview?${range}`],
+      ['sessions/daily', `/analytics/sessions/daily?${range}`],
+      ['pages/top', `/analytics/pages/top?${range}`],
+      ['sources', `/analytics/sources?${range}`],
+      ['geo', `/analytics/geo?${range}`],
+      ['devices', `/analytics/devices?${range}`],
+      ['engagement', `/analytics/engagement?${range}`],
+      ['storage', `/analytics/storage?${range}`],
+      ['realtime', `/analytics/realtime?site_id=${SITE}`],
+      ['totals (with comparison)', `/analytics/totals?${range}&compare_from=${prev.from}&compare_to=${prev.to}`],
+      ['top', `/analytics/top?${range}`],
+    ];
+    const rollups: Record<string, { p50_ms: number; p95_ms: number }> = {};
+    for (const [name, path] of endpoints) {
+      rollups[name] = await timed(() => get(path).then(() => undefined), RUNS);
+      log(`${name}: p50 ${rollups[name].p50_ms} ms, p95 ${rollups[name].p95_ms} ms`);
+    }
+
+    // Where rollups cannot answer: the same period ending a millisecond
+    // before midnight (as every read was answered before rollups), and
+    // filters (one country: totals from rollups, breakdowns scanned; an entry page).
+    const scanRange = `site_id=${SITE}&from=${from}&to=${encodeURIComponent(new Date(today + DAY_MS - 1).toISOString())}`;
+    const scanned: Record<string, number> = {};
+    const filtered: Record<string, number> = {};
+    for (const [name, path] of endpoints.slice(0, 8)) {
+      scanned[name] = (await timed(() => get(path.replace(range, scanRange)).then(() => undefined), SCAN_RUNS, 1)).p50_ms;
+      log(`${name}, scanning rows: p50 ${scanned[name]} ms`);
+    }
+    for (const [name, extra] of [['overview', '&country=DE'], ['devices', '&country=DE'], ['sources', '&country=DE'], ['overview', '&page=%2Fp%2F1']] as const) {
+      const key = `${name} ${decodeURIComponent(extra.slice(1))}`;
+      filtered[key] = (await timed(() => get(`/analytics/${name}?${range}${extra}`).then(() => undefined), SCAN_RUNS, 1)).p50_ms;
+      log(`${key}: p50 ${filtered[key]} ms`);
+    }
+
+    // The overview page in Chromium, as a person opens it (regular user agent), logged in.
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/app/login`);
+    await page.fill('#email', ADMIN.email);
+    await page.fill('#password', ADMIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+    const drawn = async (path: string) => {
+      const t = performance.now();
+      await page.goto(`${url}${path}`);
+      await page.waitForSelector('[data-metric="sessions"]');
+      await page.waitForSelector('.chart canvas');
+      await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') && document.querySelectorAll('[data-list]').length === 4);
+      return performance.now() - t;
+    };
+    const overviewPage = async (range: string) => {
+      const times: number[] = [];
+      const path = `/app?site=${SITE}&range=${range}`;
+      await drawn(path); // first visit: assets into the cache
+      for (let k = 0; k < PAGE_RUNS; k++) times.push(await drawn(path));
+      return { median_ms: pct(times, 50), max_ms: Math.round(Math.max(...times)) };
+    };
+    const page30 = DAYS >= 30 ? await overviewPage('30d') : null;
+    const page7 = await overviewPage('7d');
+    log(`overview page: 30 days ${page30?.median_ms} ms, 7 days ${page7.median_ms} ms`);
+    let pageYear = null;
+    if (DAYS >= 365) {
+      const times: number[] = [];
+      const path = `/app?site=${SITE}&range=custom&from=${isoDay(today - 364 * DAY_MS)}&to=${to}`;
+      await drawn(path);
+      for (let k = 0; k < PAGE_RUNS; k++) times.push(await drawn(path));
+      pageYear = { median_ms: pct(times, 50), max_ms: Math.round(Math.max(...times)) };
+      log(`overview page, 12 months: ${pageYear.median_ms} ms`);
+    }
+
+    const rollupRows = (await db.query('SELECT count(*)::int AS n FROM rollup_daily')).rows[0].n;
+    const sizes = (await db.query(`SELECT pg_total_relation_size('sessions')::float8 AS sessions, pg_total_relation_size('rollup_daily')::float8 AS rollups,
+                                          pg_total_relation_size('visitor_daily')::float8 AS visitors`)).rows[0];
+    mkdirSync(OUT, { recursive: true });
+    const result = {
+      sessions: SESSIONS,
+      days: DAYS,
+      generate_s: Math.round(generateS * 10) / 10,
+      rebuild_s: Math.round(rebuildS * 10) / 10,
+      rollup_rows: rollupRows,
+      bytes: sizes,
+      endpoints: rollups,
+      analytics_p95_ms: Math.max(...Object.values(rollups).map((r) => r.p95_ms)),
+      scanned_p50_ms: scanned,
+      filtered_p50_ms: filtered,
+      overview_page_30d: page30,
+      overview_page_7d: page7,
+      overview_page_12mo: pageYear,
+    };
+    writeFileSync(`${OUT}${SCALE ? 'dashboard-scale' : 'dashboard'}.json`, JSON.stringify(result, null, 2));
+    log(`wrote bench/out/${SCALE ? 'dashboard-scale' : 'dashboard'}.json`);
+  } finally {
+    await browser?.close().catch(() => {});
+    stopChildren();
+    await db.end().catch(() => {});
+    await server.stop();
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  stopChildren();
+  process.exit(1);
+});
