@@ -36,7 +36,7 @@ export async function waitFor(url: string, timeoutMs: number) {
   }
 }
 
-export async function startWorker(databaseUrl: string, persist: string) {
+export async function startWorker(databaseUrl: string, persist: string, vars: Record<string, string> = {}) {
   const d1 = spawnSync('node_modules/.bin/wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
     cwd: ROOT,
     env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
@@ -47,7 +47,7 @@ export async function startWorker(databaseUrl: string, persist: string) {
   const secret = randomBytes(32).toString('base64url');
   const wrangler = spawn(
     'node_modules/.bin/wrangler',
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--var', `TOKEN_SECRET:${secret}`, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--var', `TOKEN_SECRET:${secret}`, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn'],
     {
       cwd: ROOT,
       detached: true,

@@ -5,11 +5,13 @@
 //   2. instruction counts of the same work under callgrind (bench/native/)
 //   3. operations per 500-event session on the integration stack (bench/cost.ts)
 //   4. end to end on wrangler dev over loopback (bench/e2e.ts)
-//   5. sizes of what ships, gzip level 9
+//   5. dashboards at scale: 1M sessions over 30 days, every analytics endpoint
+//      and the overview page in Chromium (bench/dashboard.ts; bench:scale: 10M)
+//   6. sizes of what ships, gzip level 9
 // Needs the build `npm test` leaves (or `npm run build`): core.wasm, the
 // Worker bundle and the tracker. Intermediate figures go to bench/out/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -60,11 +62,15 @@ if (missing.length) {
 }
 mkdirSync(OUT, { recursive: true });
 
-const seconds = {
+// --report-only: rewrite results.json and RESULTS.md from bench/out/ (what
+// `npm run bench:scale` does after its own run), timing nothing again.
+const reportOnly = process.argv.includes('--report-only');
+const seconds = reportOnly ? read('seconds') : {
   core: step('core: wasm vs plain JS', 'node', ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts']),
   callgrind: step('core: instruction counts (callgrind)', 'node', ['bench/native/callgrind.mjs']),
   cost: step('cost: operations per 500-event session', 'node', ['--import', 'tsx', 'bench/cost.ts']),
   e2e: step('end to end: wrangler dev over loopback', 'node', ['--import', 'tsx', 'bench/e2e.ts']),
+  dashboard: step('dashboards at scale: 1M sessions over 30 days', 'node', ['--import', 'tsx', 'bench/dashboard.ts']),
 };
 load.push(loadavg()[0]);
 
@@ -81,7 +87,7 @@ const sizes = {
 
 console.log('\n=== chart and report ===');
 const e2e = read('e2e');
-const machine = {
+const machine = reportOnly ? JSON.parse(readFileSync(`${ROOT}bench/results.json`, 'utf8')).machine : {
   date: new Date().toISOString(),
   cpus: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -89,11 +95,14 @@ const machine = {
   load_average_start: Math.round(load[0] * 100) / 100,
   load_average_end: Math.round(load[1] * 100) / 100,
 };
-await renderChart(
+if (!reportOnly) await renderChart(
   chartHtml(e2e, `${machine.cpus} × ${machine.cpu}, node ${machine.node}, ${machine.date.slice(0, 10)}`),
   `${OUT}e2e-throughput.html`,
   `${ROOT}bench/e2e-throughput.png`,
 );
-const total = Math.round((Date.now() - started) / 1000);
-writeReport({ machine, core: read('core'), callgrind: read('callgrind'), cost: read('cost'), e2e, sizes, seconds: { ...seconds, total } });
+const total = reportOnly ? seconds.total : Math.round((Date.now() - started) / 1000);
+if (!reportOnly) writeFileSync(`${OUT}seconds.json`, JSON.stringify({ ...seconds, total }));
+// bench:scale runs separately (10M sessions take a while); its last figures are kept.
+const dashboardScale = existsSync(`${OUT}dashboard-scale.json`) ? read('dashboard-scale') : null;
+writeReport({ machine, core: read('core'), callgrind: read('callgrind'), cost: read('cost'), e2e, dashboard: read('dashboard'), dashboardScale, sizes, seconds: { ...seconds, total } });
 console.log(`wrote bench/results.json, bench/RESULTS.md and bench/e2e-throughput.png in ${total} s`);

@@ -50,6 +50,26 @@ export interface Delta {
   pages: PageCount[];
 }
 
+export type WidthBucket = 'phone' | 'tablet' | 'desktop';
+export const WIDTH_BUCKETS: readonly WidthBucket[] = ['phone', 'tablet', 'desktop'];
+
+/**
+ * Page insights of a batch (wasm/include/edgereplay/insights.hpp). A path ""
+ * means the page already open when the batch began, which the batch's SQL
+ * resolves to the session's exit page.
+ */
+export interface Insights {
+  cells: { day: string; path: string; width: WidthBucket; x: number; y: number; clicks: number }[];
+  /** One page view reached scroll buckets from+1..to (from -2: continue the session's open page). */
+  scroll: { day: string; path: string; from: number; to: number }[];
+  issues: { kind: 'rage' | 'dead'; day: string; path: string; selector: string; width: WidthBucket; x: number; y: number; ts: number; count: number }[];
+  errors: { fingerprint: string; message: string; sample: string; source: string; path: string; count: number; first_ts: number; last_ts: number }[];
+  snapshot?: { path: string; width: WidthBucket; viewport_width: number; viewport_height: number; ts: number; seq: number; i: number };
+  page_view: boolean;
+  scroll_tail: number;
+  scroll_lead: number;
+}
+
 export interface IngestMeta {
   r2_key: string;
   session_id: string;
@@ -63,6 +83,7 @@ export interface IngestMeta {
   rejected: number;
   reasons: Record<string, number>;
   delta: Delta;
+  insights: Insights;
 }
 
 export interface MergeStats {
@@ -111,6 +132,7 @@ interface Exports {
   er_session_prefix(sid: number, sidLen: number, started: number, startedLen: number): number;
   er_compacted_key(sid: number, sidLen: number, started: number, startedLen: number): number;
   er_aggregate_delta(ptr: number, len: number): number;
+  er_batch_insights(ptr: number, len: number): number;
   er_merge_delta(a: number, aLen: number, b: number, bLen: number): number;
   er_merge_replay(ptr: number, len: number, lengths: number, count: number): number;
 }
@@ -263,6 +285,13 @@ export class Core {
     const bytes = toBytes(ndjson);
     this.call([bytes], (x, [p]) => x.er_aggregate_delta(p, bytes.length));
     return this.meta<Delta>();
+  }
+
+  /** Page insights of stored NDJSON lines (one batch's, for reconcile). */
+  batchInsights(ndjson: Input): Insights {
+    const bytes = toBytes(ndjson);
+    this.call([bytes], (x, [p]) => x.er_batch_insights(p, bytes.length));
+    return this.meta<Insights>();
   }
 
   mergeDelta(a: Delta, b: Delta): CoreResult<{ delta: Delta }> {

@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'not_found'
   | 'storage_unavailable'
   | 'database_unavailable'
+  | 'scan_timeout'
   | 'rate_limited'
   | 'internal_error';
 

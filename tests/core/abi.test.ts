@@ -144,6 +144,30 @@ test('a recount from R2 bytes equals the merged deltas of the batches', () => {
   assert.ok(!bad.ok && bad.code === 'bad_delta');
 });
 
+test('ingest reports the batch insights, and the stored chunk recounts to the same', () => {
+  const core = loadCore();
+  const r = core.ingestBatch(
+    batch({
+      events: [
+        { type: 'page_view', ts: START_MS + 5, url: 'https://shop.example/pricing' },
+        { type: 'click', ts: START_MS + 6, x: 640, y: 120, w: 1280, selector: 'button#buy' },
+        { type: 'scroll', ts: START_MS + 7, scroll_percent: 64 },
+        { type: 'error', ts: START_MS + 8, message: 'Uncaught Error: order 42 failed', source: 'https://shop.example/app.js' },
+      ],
+    }),
+    NOW,
+  );
+  assert.ok(r.ok);
+  const i = r.meta.insights;
+  assert.deepEqual(i.cells, [{ day: new Date(START_MS).toISOString().slice(0, 10), path: '/pricing', width: 'desktop', x: 12, y: 2, clicks: 1 }]);
+  assert.deepEqual(i.scroll.map((s) => [s.path, s.from, s.to]), [['/pricing', -1, 6]]);
+  assert.equal(i.errors[0].message, 'Error: order <n> failed');
+  assert.equal(i.errors[0].count, 1);
+  assert.equal(i.page_view, true);
+  assert.equal(i.scroll_tail, 6);
+  assert.deepEqual(core.batchInsights(r.ndjson), i);
+});
+
 test('memory does not grow across thousands of calls', () => {
   const core = loadCore();
   const body = batch({ events: Array.from({ length: 200 }, (_, i) => ({ type: 'click', ts: START_MS + i, x: i, y: i, selector: 'a' })) });

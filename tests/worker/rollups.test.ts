@@ -295,3 +295,48 @@ describe('daily rollups', () => {
     assert.deepEqual(again.map((r: { changed: number }) => r.changed), SITES.map(() => 0));
   });
 });
+
+describe('analytics reads that scan session rows', () => {
+  let stack: Stack;
+  let token: string;
+  const SITE = 'scan_site';
+  const N = 200_000;
+
+  before(async () => {
+    // A statement time of 1 ms: any scan of the 200,000 rows below runs out of it.
+    stack = await startStack({ vars: { ANALYTICS_SCAN_TIMEOUT_MS: '1' } });
+    ({ token } = await seedSite(stack, SITE));
+    await stack.db.query(
+      `INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, country, device, entry_page, page_views, event_count)
+       SELECT 'scan' || lpad(g::text, 8, '0'), $1, now() - (g % 5) * interval '1 day', now(), 'v' || g,
+              (ARRAY['DE', 'FR', 'US'])[1 + g % 3], 'desktop', '/', 1 + g % 4, 3
+       FROM generate_series(1, $2::int) g`,
+      [SITE, N],
+    );
+    await rebuildRollups(stack.db, { siteId: SITE });
+  });
+  after(() => stack?.close());
+
+  const get = (path: string) => asToken(stack, token, path);
+  const day = (n: number) => new Date(Date.now() - (Date.now() % DAY_MS) - n * DAY_MS).toISOString().slice(0, 10);
+
+  it('answer from rollups whatever the bound, and refuse a scan past it with 503 scan_timeout', async () => {
+    const range = `site_id=${SITE}&from=${day(6)}&to=${day(0)}`;
+    const whole = await get(`/analytics/overview?${range}`);
+    assert.equal(whole.status, 200);
+    assert.equal(((await whole.json()) as { sessions: number }).sessions, N);
+    for (const path of [`/analytics/overview?${range}&country=DE`, `/analytics/devices?${range}`, `/analytics/totals?${range}&compare_from=${day(13)}&compare_to=${day(7)}`]) {
+      assert.equal((await get(path)).status, 200, path);
+    }
+    const scans = [
+      `/analytics/devices?${range}&country=DE`,
+      `/analytics/overview?${range}&page=%2F`,
+      `/analytics/overview?site_id=${SITE}&from=${day(6)}&to=${encodeURIComponent(new Date(Date.now()).toISOString())}`,
+    ];
+    for (const path of scans) {
+      const res = await get(path);
+      assert.equal(res.status, 503, path);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'scan_timeout');
+    }
+  });
+});

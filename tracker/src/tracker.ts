@@ -111,7 +111,7 @@ guard(() => {
   function pageView() {
     flush();
     scrollMax = scrollSent = 0;
-    push({ type: 'page_view', url: location.href });
+    push({ type: 'page_view', url });
   }
 
 
@@ -122,7 +122,7 @@ guard(() => {
       const r = await fetch(api + '/track/session/start', {
         method: 'POST',
         // Language and time zone come from the request's headers at the server.
-        body: JSON.stringify({ site_id: site, url: location.href, referrer: d.referrer, screen: screen.width + 'x' + screen.height }),
+        body: JSON.stringify({ site_id: site, url, referrer: d.referrer, screen: screen.width + 'x' + screen.height }),
       });
       if (r.status >= 500) throw r.status;
       if (!r.ok) return; // unknown site or origin: nothing to retry
@@ -182,8 +182,8 @@ guard(() => {
     const el = (target.closest && target.closest('a,button,[role=button],input,select,textarea,label')) || target;
     // textContent never holds what a visitor typed (that is in .value), so
     // inputs contribute no text; masked elements none at all.
-    const text = masked(el) ? undefined : (el.textContent || '').trim().slice(0, 80);
-    push({ type: 'click', x: e.pageX | 0, y: e.pageY | 0, selector: selector(el), text });
+    const text = masked(el) ? undefined : el.textContent!.trim().slice(0, 80);
+    push({ type: 'click', x: e.pageX | 0, y: e.pageY | 0, w: innerWidth, selector: selector(el), text });
   });
   on(w, 'scroll', () => {
     // The server clamps to 100 (elastic overscroll can pass it).

@@ -24,6 +24,7 @@
 #include "edgereplay/batch.hpp"
 #include "edgereplay/delta.hpp"
 #include "edgereplay/error.hpp"
+#include "edgereplay/insights.hpp"
 #include "edgereplay/json_scan.hpp"
 #include "edgereplay/merge.hpp"
 #include "edgereplay/r2key.hpp"
@@ -143,7 +144,8 @@ int32_t er_set_limits(double max_skew_ms, double max_session_age_ms, uint32_t ma
 }
 
 // Part 0: {"session_id","session_started_at","started_at_ms","seq","ended_at_ms"?,
-//          "token","site_id","r2_key","accepted","rejected","reasons":{…},"delta":{…}}
+//          "token","site_id","r2_key","accepted","rejected","reasons":{…},"delta":{…},
+//          "insights":{…}}
 // Part 1: the NDJSON chunk to store at r2_key.
 ER_EXPORT(er_ingest_batch)
 int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32_t min_events) {
@@ -178,6 +180,8 @@ int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32
   }
   s.meta.append("},\"delta\":");
   append_delta_json(r.delta, &s.meta);
+  s.meta.append(",\"insights\":");
+  append_insights_json(insights_from_ndjson(r.ndjson), &s.meta);
   s.meta.push_back('}');
   set_parts(s.meta, r.ndjson);
   return 0;
@@ -219,6 +223,17 @@ int32_t er_aggregate_delta(const uint8_t* ndjson, uint32_t len) {
   State& s = state();
   s.meta.clear();
   append_delta_json(delta_from_ndjson(view(ndjson, len)), &s.meta);
+  set_parts(s.meta, {});
+  return 0;
+}
+
+// Part 0: the page insights (heatmap cells, scroll reach, click issues, error
+// groups, snapshot) of stored NDJSON lines, as er_ingest_batch reports them.
+ER_EXPORT(er_batch_insights)
+int32_t er_batch_insights(const uint8_t* ndjson, uint32_t len) {
+  State& s = state();
+  s.meta.clear();
+  append_insights_json(insights_from_ndjson(view(ndjson, len)), &s.meta);
   set_parts(s.meta, {});
   return 0;
 }

@@ -13,6 +13,7 @@ import { Frame } from './frame';
 import { loginView } from './views/login';
 import { inviteView } from './views/invite';
 import { shareEntryView } from './views/share-entry';
+import { overviewCalls, overviewView } from './views/overview';
 import { currentUser, forget, session, signOut } from './session';
 
 const SITE_KEY = 'edgereplay.site';
@@ -63,9 +64,13 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
   }
 
   try {
+    // The first load asks for the user, the sites and the overview's data at once.
+    const sitesCall = session.me || session.sites ? null : call<{ sites: Site[] }>('/api/sites', { cache: false });
+    sitesCall?.catch(() => {}); // awaited below once logged in
+    if (!session.me) prefetchOverview(url);
     session.me ??= await currentUser();
     if (!session.me) return navigate(`/app/login?next=${encodeURIComponent(url.pathname + url.search)}`, { replace: true });
-    session.sites ??= (await call<{ sites: Site[] }>('/api/sites', { cache: false })).sites;
+    session.sites ??= (await (sitesCall ?? call<{ sites: Site[] }>('/api/sites', { cache: false }))).sites;
   } catch (err) {
     replace(root, <div class="fatal"><ErrorNote error={err} /><p><a href={url.pathname + url.search}>Try again</a></p></div>);
     return;
@@ -148,6 +153,17 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
   view.removeAttribute('aria-busy');
   // A new page, or a filter link inside the view that is now gone: continue from the heading.
   if (focus || (focusWasInView && !view.contains(document.activeElement))) view.querySelector<HTMLElement>('h1')?.focus();
+}
+
+/** Starts the overview's two calls (kept by api.ts's short cache, where the view finds them). */
+function prefetchOverview(url: URL): void {
+  if (findRoute(url.pathname)?.route.view !== overviewView) return;
+  const q = readQuery(url.search);
+  const siteId = q.site ?? localStorage.getItem(SITE_KEY);
+  if (!siteId) return;
+  const range = resolveRange(q, dayOf(Date.now()));
+  const calls = overviewCalls(siteId, q.filters, range, q.compare ? previousRange(range) : null);
+  for (const path of [calls.totals, calls.top]) call(path).catch(() => {});
 }
 
 async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<Child> {

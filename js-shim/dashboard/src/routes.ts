@@ -11,6 +11,8 @@ import { devicesView } from './views/devices';
 import { engagementView } from './views/engagement';
 import { realtimeView } from './views/realtime';
 import { sessionsView } from './views/sessions';
+import { heatmapsView } from './views/heatmaps';
+import { errorsView } from './views/errors';
 import { storageView } from './views/storage';
 import { replayView } from './views/replay';
 import { sitesView, siteView } from './settings/sites';
@@ -46,6 +48,8 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/app/devices', title: 'Devices', view: devicesView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/engagement', title: 'Engagement', view: engagementView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/realtime', title: 'Realtime', view: realtimeView, nav: 'analytics', needsSite: true },
+  { pattern: '/app/heatmaps', title: 'Heatmaps', view: heatmapsView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/errors', title: 'Errors', view: errorsView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/sessions', title: 'Sessions', view: sessionsView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/sessions/:id', title: 'Replay', view: replayView },
   { pattern: '/app/storage', title: 'Storage', view: storageView, nav: 'analytics', toolbar: 'full', needsSite: true },

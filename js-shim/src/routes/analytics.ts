@@ -1,14 +1,41 @@
-// GET /analytics/*: dashboards' numbers, from session aggregates and the daily
-// page rollup only (never from events).
-import { Hono } from 'hono';
+// GET /analytics/*: dashboards' numbers, from the daily rollups for whole
+// days, else from session aggregates under a time bound (never from events).
+import { Hono, type Context } from 'hono';
 import type { AppBindings } from '../env';
+import { ApiError } from '../errors';
 import { requireReader } from '../lib/auth';
 import { query } from '../lib/db';
 import { closedBefore, compareQuery, limitParam, rangeQuery } from '../lib/params';
 import { cachedRealtime } from '../storage/d1-cache-sync';
 import * as q from '../storage/pg-analytics';
+import type { Sql } from '../storage/pg';
 
 const REALTIME_WINDOW_MS = 5 * 60_000;
+const SCAN_TIMEOUT_MS = 5000;
+
+/**
+ * Runs a read; one that must scan session rows (a rollup cannot answer it)
+ * runs in a transaction whose statements may take SCAN_TIMEOUT_MS each, and
+ * past that is answered 503 scan_timeout instead of holding a connection.
+ */
+function read<T>(c: Context<AppBindings>, scans: boolean, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  if (!scans) return query(c, fn);
+  const ms = Number(c.env.ANALYTICS_SCAN_TIMEOUT_MS ?? SCAN_TIMEOUT_MS) || SCAN_TIMEOUT_MS;
+  return query(c, async (sql) => {
+    try {
+      return (await sql.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(ms)}`);
+        return fn(tx as unknown as Sql);
+      })) as T;
+    } catch (err) {
+      // 57014 query_canceled: the statement ran out of time.
+      if ((err as { code?: string }).code === '57014') {
+        throw new ApiError(503, 'scan_timeout', `This filter or range needs a scan of session rows longer than ${ms} ms; pick a shorter period or fewer filters.`);
+      }
+      throw err;
+    }
+  });
+}
 
 const analytics = new Hono<AppBindings>();
 analytics.use('*', requireReader);
@@ -35,35 +62,52 @@ function rangeEnd(to: string | undefined): number | null {
 analytics.get('/totals', async (c) => {
   const range = rangeQuery(c);
   const previous = compareQuery(c, range);
-  return c.json(await query(c, (sql) => q.totals(sql, range, previous)));
+  const scans = q.needsScan(range, 'totals') || (previous !== null && q.needsScan(previous, 'totals'));
+  return c.json(await read(c, scans, (sql) => q.totals(sql, range, previous)));
 });
 // ...and the top of each breakdown it shows.
 analytics.get('/top', async (c) => {
   const range = rangeQuery(c);
   const limit = limitParam(c, 6, 100);
-  return c.json(await query(c, (sql) => q.topLists(sql, range, limit)));
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.topLists(sql, range, limit)));
 });
 
-analytics.get('/overview', async (c) => c.json(await query(c, (sql) => q.overview(sql, rangeQuery(c)))));
-analytics.get('/sessions/daily', async (c) => c.json({ days: await query(c, (sql) => q.sessionsDaily(sql, rangeQuery(c))) }));
+analytics.get('/overview', async (c) => {
+  const range = rangeQuery(c);
+  return c.json(await read(c, q.needsScan(range, 'totals'), (sql) => q.overview(sql, range)));
+});
+analytics.get('/sessions/daily', async (c) => {
+  const range = rangeQuery(c);
+  return c.json({ days: await read(c, q.needsScan(range, 'totals'), (sql) => q.sessionsDaily(sql, range)) });
+});
 analytics.get('/pages/top', async (c) => {
   const range = rangeQuery(c);
-  return c.json(await query(c, (sql) => q.topPages(sql, range, limitParam(c, 10, 100))));
+  const limit = limitParam(c, 10, 100);
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.topPages(sql, range, limit)));
 });
 analytics.get('/geo', async (c) => {
   const range = rangeQuery(c);
-  return c.json(await query(c, (sql) => q.geo(sql, range, limitParam(c, 20, 250))));
+  const limit = limitParam(c, 20, 250);
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.geo(sql, range, limit)));
 });
 analytics.get('/devices', async (c) => {
   const range = rangeQuery(c);
-  return c.json(await query(c, (sql) => q.devices(sql, range, limitParam(c, 10, 100))));
+  const limit = limitParam(c, 10, 100);
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.devices(sql, range, limit)));
 });
 analytics.get('/sources', async (c) => {
   const range = rangeQuery(c);
-  return c.json(await query(c, (sql) => q.sources(sql, range, limitParam(c, 10, 100))));
+  const limit = limitParam(c, 10, 100);
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.sources(sql, range, limit)));
 });
-analytics.get('/engagement', async (c) => c.json(await query(c, (sql) => q.engagement(sql, rangeQuery(c)))));
-analytics.get('/storage', async (c) => c.json(await query(c, (sql) => q.storage(sql, rangeQuery(c)))));
+analytics.get('/engagement', async (c) => {
+  const range = rangeQuery(c);
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.engagement(sql, range)));
+});
+analytics.get('/storage', async (c) => {
+  const range = rangeQuery(c);
+  return c.json(await read(c, q.needsScan(range, 'breakdown'), (sql) => q.storage(sql, range)));
+});
 // Realtime is a hot edge read: the D1 cache answers, Postgres when it cannot.
 analytics.get('/realtime', async (c) => {
   const { siteId } = rangeQuery(c);

@@ -172,6 +172,7 @@ async function ingest(c: Context<AppBindings>, kind: BatchKind) {
         startedAtMs: meta.started_at_ms,
         seq: meta.seq,
         delta: meta.delta,
+        insights: meta.insights,
         bytes: ndjson.length,
         endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
       });

@@ -56,6 +56,7 @@ export async function reconcileSession(env: AppEnv, sql: Sql, s: SessionLocation
       startedAtMs: new Date(s.started_at).getTime(),
       seq,
       delta: core.aggregateDelta(bytes),
+      insights: core.batchInsights(bytes),
       bytes: bytes.length,
     });
     if (row) rows.push(row);

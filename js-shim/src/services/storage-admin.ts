@@ -17,6 +17,7 @@ import {
   sessionsForExport,
   sessionsInScope,
   sessionsPerSiteDay,
+  subtractInsights,
   subtractPageViews,
   tableRowCounts,
   type Actor,
@@ -208,13 +209,15 @@ async function deleteBudgeted(bucket: R2Bucket, keys: string[], budget: CallBudg
   return true;
 }
 
-/** One session, exactly: its objects are listed, and its page views leave the daily rollup. */
+/** One session, exactly: its objects are listed, and its page views and insights leave the rollups. */
 async function clearSession(env: AppEnv, sql: Sql, s: StoredSession): Promise<ClearResult> {
   const replay = await loadReplay(env.EVENTS, s);
   const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
+  const insights = replay.ndjson.length ? getCore().batchInsights(replay.ndjson) : null;
   const keys = [...(await listPrefix(env.EVENTS, prefixOf(s))).map((o) => o.key), `${PENDING_PREFIX}${s.id}`];
   await deleteKeys(env.EVENTS, keys);
   await subtractPageViews(sql, s.site_id, pages);
+  if (insights) await subtractInsights(sql, s.site_id, insights);
   const deleted = await deleteSessionRows(sql, [s.id]);
   await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);

@@ -32,6 +32,16 @@ export function rollupSlice(q: RangeQuery): { dim: string; value: string; from: 
   return null;
 }
 
+/**
+ * Whether a read must scan session rows: totals (overview, days) when no
+ * rollup slice holds them, breakdowns whenever the range is filtered or not
+ * in whole days.
+ */
+export function needsScan(q: RangeQuery, kind: 'totals' | 'breakdown'): boolean {
+  const slice = rollupSlice(q);
+  return kind === 'totals' ? !slice : slice?.dim !== 'total';
+}
+
 /** The unfiltered range in whole days, for breakdowns (null: scan the sessions). */
 function unfilteredDays(q: RangeQuery) {
   const slice = rollupSlice(q);

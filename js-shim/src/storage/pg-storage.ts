@@ -1,6 +1,6 @@
 // Storage administration in Postgres: row counts, the sessions an export or a
 // clear covers, their deletion, and the audit log of what was deleted.
-import type { PageCount } from '../core';
+import type { Insights, PageCount } from '../core';
 import type { Sql } from './pg';
 import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
@@ -102,15 +102,51 @@ export async function pruneRollups(sql: Sql, sessions: { site_id: string; starte
   await sql`DELETE FROM visitor_daily WHERE (site_id, day) IN (${days}) AND sessions <= 0`;
 }
 
-/** Page and session rollups of a site, or of days before a time (for one site or all). */
+/**
+ * Page and session rollups of a site, or of days before a time (for one site
+ * or all): page views, and the heatmap, scroll-depth and click-issue rollups with them.
+ */
 export async function deletePageRollups(sql: Sql, s: { siteId?: string; before?: Date }): Promise<number> {
   const scope = sql`
       ${s.siteId ? sql`AND site_id = ${s.siteId}` : sql``}
       ${s.before ? sql`AND day < (${s.before}::timestamptz AT TIME ZONE 'UTC')::date` : sql``}`;
   await sql`DELETE FROM rollup_daily WHERE true ${scope}`;
   await sql`DELETE FROM visitor_daily WHERE true ${scope}`;
+  await sql`
+    WITH cells AS (DELETE FROM click_cells_daily WHERE true ${scope}),
+         reach AS (DELETE FROM scroll_depth_daily WHERE true ${scope})
+    DELETE FROM click_issues_daily WHERE true ${scope}`;
   const rows = await sql`DELETE FROM page_daily WHERE true ${scope} RETURNING site_id`;
   return rows.length;
+}
+
+/**
+ * Takes one session's clicks, scroll depths and click issues back out of the
+ * page rollups (a single-session clear), from the insights of its whole
+ * recording. Its error groups and page snapshots go with its row (foreign keys).
+ */
+export async function subtractInsights(sql: Sql, siteId: string, ins: Insights): Promise<void> {
+  if (!ins.cells.length && !ins.scroll.length && !ins.issues.length) return;
+  await sql`
+    WITH cells AS (
+      UPDATE click_cells_daily t SET clicks = GREATEST(t.clicks - x.clicks, 0)
+      FROM (SELECT path, width, day::date AS day, y, x, sum(clicks)::int AS clicks
+            FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, x int, y int, clicks int)
+            WHERE path <> '' GROUP BY 1, 2, 3, 4, 5) x
+      WHERE t.site_id = ${siteId} AND t.path = x.path AND t.width = x.width AND t.day = x.day AND t.y = x.y AND t.x = x.x
+    ), reach AS (
+      UPDATE scroll_depth_daily t SET page_views = GREATEST(t.page_views - x.n, 0)
+      FROM (SELECT r.path, r.day::date AS day, g.depth, count(*)::int AS n
+            FROM jsonb_to_recordset(${sql.json(ins.scroll as never)}::jsonb) AS r(day text, path text, "from" int, "to" int)
+            CROSS JOIN LATERAL generate_series(GREATEST(r."from", -1) + 1, r."to") AS g(depth)
+            WHERE r.path <> '' GROUP BY 1, 2, 3) x
+      WHERE t.site_id = ${siteId} AND t.path = x.path AND t.day = x.day AND t.depth = x.depth
+    )
+    UPDATE click_issues_daily t SET clicks = GREATEST(t.clicks - x.n, 0)
+    FROM (SELECT path, day::date AS day, kind, selector, sum(count)::int AS n
+          FROM jsonb_to_recordset(${sql.json(ins.issues as never)}::jsonb) AS i(kind text, day text, path text, selector text, count int)
+          WHERE path <> '' GROUP BY 1, 2, 3, 4) x
+    WHERE t.site_id = ${siteId} AND t.path = x.path AND t.day = x.day AND t.kind = x.kind AND t.selector = x.selector`;
 }
 
 /** Takes one session's page views back out of the daily rollup (a single-session clear). */

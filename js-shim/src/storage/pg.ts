@@ -2,7 +2,7 @@
 // Every statement is a tagged template: values travel as bind parameters,
 // never as SQL text. Routes call these functions; they hold no HTTP.
 import postgres from 'postgres';
-import type { Delta } from '../core';
+import type { Delta, Insights } from '../core';
 import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 export type Sql = postgres.Sql;
@@ -130,34 +130,48 @@ export interface BatchApply {
   /** Bytes written to R2 for this batch (0 when it held no valid event). */
   bytes: number;
   endedAtMs?: number;
+  /** Page insights of the batch's events (heatmap, scroll depth, click issues, errors, snapshot). */
+  insights?: Insights;
 }
+
+const NO_INSIGHTS: Insights = { cells: [], scroll: [], issues: [], errors: [], page_view: false, scroll_tail: -1, scroll_lead: -1 };
 
 const keyText = (k?: [number, number, number]) => (k ? `{${k.join(',')}}` : null);
 const tsOrNull = (ms?: number) => (ms === undefined ? null : ms / 1000);
 
 /**
  * A batch's one write: adds the delta to the session row, the difference it
- * makes to the session's rollup rows, and the page views to the daily page
- * rollup, in a single statement. The seq guard (applied_seqs) makes a
+ * makes to the session's rollup rows, the page views to the daily page rollup
+ * and the page insights to their rollups (click cells, scroll depth, rage and
+ * dead clicks, error groups, the latest page snapshot), in a single statement.
+ * Insights on the page already open when the batch began (path "") take the
+ * session's exit page as it was before this batch: every CTE reads the
+ * snapshot the statement started from. The seq guard (applied_seqs) makes a
  * retried batch change nothing; an upsert, so a batch whose session row went
  * missing (Postgres down at start, a restore) still lands. Returns the updated
  * row, or null when the seq was already applied.
  */
 export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | null> {
   const d = b.delta;
+  const ins = b.insights ?? NO_INSIGHTS;
   const started = b.startedAtMs / 1000;
+  // The open page's scroll depth after this batch: a new page view's, or the old one's deepened.
+  const pageScroll = ins.page_view ? ins.scroll_tail : ins.scroll_lead;
   const rows = await sql`
-    WITH s AS (
+    WITH prev AS (
+      SELECT exit_page, page_scroll FROM sessions WHERE id = ${b.sessionId} AND site_id = ${b.siteId}
+    ), s AS (
       INSERT INTO sessions AS t (id, site_id, started_at, last_seen_at, event_count, page_views, clicks, custom_events,
         errors, rrweb_events, max_scroll_percent, first_event_at, last_event_at, duration_ms, entry_page, exit_page,
-        entry_key, exit_key, chunks, bytes_stored, applied_seqs, ended_at)
+        entry_key, exit_key, chunks, bytes_stored, applied_seqs, ended_at, page_scroll)
       VALUES (${b.sessionId}, ${b.siteId}, to_timestamp(${started}::float8),
         GREATEST(to_timestamp(${started}::float8), to_timestamp(${tsOrNull(d.last_ts)}::float8)),
         ${d.event_count}::int, ${d.page_views}::int, ${d.clicks}::int, ${d.custom_events}::int, ${d.errors}::int,
         ${d.rrweb_events}::int, ${d.max_scroll_percent}::real, to_timestamp(${tsOrNull(d.first_ts)}::float8),
         to_timestamp(${tsOrNull(d.last_ts)}::float8), ${d.duration_ms ?? 0}::bigint, ${d.entry_page ?? null},
         ${d.exit_page ?? null}, ${keyText(d.entry)}::bigint[], ${keyText(d.exit)}::bigint[],
-        ${b.bytes > 0 ? 1 : 0}::int, ${b.bytes}::bigint, ARRAY[${b.seq}::int], to_timestamp(${tsOrNull(b.endedAtMs)}::float8))
+        ${b.bytes > 0 ? 1 : 0}::int, ${b.bytes}::bigint, ARRAY[${b.seq}::int], to_timestamp(${tsOrNull(b.endedAtMs)}::float8),
+        ${pageScroll}::smallint)
       ON CONFLICT (id) DO UPDATE SET
         event_count = t.event_count + EXCLUDED.event_count,
         page_views = t.page_views + EXCLUDED.page_views,
@@ -183,6 +197,8 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         bytes_stored = t.bytes_stored + EXCLUDED.bytes_stored,
         applied_seqs = t.applied_seqs || EXCLUDED.applied_seqs,
         ended_at = COALESCE(EXCLUDED.ended_at, t.ended_at),
+        page_scroll = CASE WHEN ${ins.page_view}::boolean THEN EXCLUDED.page_scroll
+                           ELSE GREATEST(t.page_scroll, EXCLUDED.page_scroll) END,
         prev_entry_page = t.entry_page,
         prev_exit_page = t.exit_page,
         prev_duration_ms = t.duration_ms,
@@ -210,6 +226,63 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
       FROM jsonb_to_recordset(${sql.json(d.pages as never)}::jsonb) AS p(day text, path text, views int)
       WHERE EXISTS (SELECT 1 FROM s)
       ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views
+    ), cells AS (
+      INSERT INTO click_cells_daily (site_id, path, width, day, y, x, clicks)
+      SELECT ${b.siteId}, c.path, c.width, c.day, c.y, c.x, sum(c.clicks)
+      FROM (SELECT COALESCE(NULLIF(c.path, ''), (SELECT exit_page FROM prev)) AS path, c.width, c.day::date AS day, c.y, c.x, c.clicks
+            FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, x int, y int, clicks int)) c
+      WHERE EXISTS (SELECT 1 FROM s) AND c.path IS NOT NULL
+      GROUP BY c.path, c.width, c.day, c.y, c.x
+      ON CONFLICT (site_id, path, width, day, y, x) DO UPDATE SET clicks = click_cells_daily.clicks + EXCLUDED.clicks
+    ), reach AS (
+      INSERT INTO scroll_depth_daily (site_id, path, day, depth, page_views)
+      SELECT ${b.siteId}, r.path, r.day, g.depth, count(*)
+      FROM (SELECT COALESCE(NULLIF(r.path, ''), (SELECT exit_page FROM prev)) AS path, r.day::date AS day, r."to",
+                   CASE WHEN r."from" = -2 THEN COALESCE((SELECT page_scroll FROM prev), -1) ELSE r."from" END AS from_depth
+            FROM jsonb_to_recordset(${sql.json(ins.scroll as never)}::jsonb) AS r(day text, path text, "from" int, "to" int)) r
+      CROSS JOIN LATERAL generate_series(r.from_depth + 1, r."to") AS g(depth)
+      WHERE EXISTS (SELECT 1 FROM s) AND r.path IS NOT NULL
+      GROUP BY r.path, r.day, g.depth
+      ON CONFLICT (site_id, path, day, depth) DO UPDATE SET page_views = scroll_depth_daily.page_views + EXCLUDED.page_views
+    ), issues AS (
+      INSERT INTO click_issues_daily (site_id, path, day, kind, selector, clicks, last_session_id, last_ts, last_x, last_y, last_width)
+      SELECT ${b.siteId}, i.path, i.day, i.kind, i.selector, sum(i.count), ${b.sessionId}, max(i.ts),
+             (array_agg(i.x ORDER BY i.ts DESC))[1], (array_agg(i.y ORDER BY i.ts DESC))[1], (array_agg(i.width ORDER BY i.ts DESC))[1]
+      FROM (SELECT COALESCE(NULLIF(i.path, ''), (SELECT exit_page FROM prev)) AS path, i.day::date AS day, i.kind, i.selector,
+                   i.count, i.ts, i.x, i.y, i.width
+            FROM jsonb_to_recordset(${sql.json(ins.issues as never)}::jsonb)
+              AS i(kind text, day text, path text, selector text, width text, x int, y int, ts bigint, count int)) i
+      WHERE EXISTS (SELECT 1 FROM s) AND i.path IS NOT NULL
+      GROUP BY i.path, i.day, i.kind, i.selector
+      ON CONFLICT (site_id, path, day, kind, selector) DO UPDATE SET
+        clicks = click_issues_daily.clicks + EXCLUDED.clicks,
+        last_session_id = CASE WHEN EXCLUDED.last_ts >= click_issues_daily.last_ts THEN EXCLUDED.last_session_id ELSE click_issues_daily.last_session_id END,
+        last_x = CASE WHEN EXCLUDED.last_ts >= click_issues_daily.last_ts THEN EXCLUDED.last_x ELSE click_issues_daily.last_x END,
+        last_y = CASE WHEN EXCLUDED.last_ts >= click_issues_daily.last_ts THEN EXCLUDED.last_y ELSE click_issues_daily.last_y END,
+        last_width = CASE WHEN EXCLUDED.last_ts >= click_issues_daily.last_ts THEN EXCLUDED.last_width ELSE click_issues_daily.last_width END,
+        last_ts = GREATEST(click_issues_daily.last_ts, EXCLUDED.last_ts)
+    ), errs AS (
+      INSERT INTO error_sessions (site_id, fingerprint, session_id, message, sample, source, path, occurrences, first_at, last_at)
+      SELECT ${b.siteId}, e.fingerprint, ${b.sessionId}, e.message, e.sample, e.source,
+             COALESCE(NULLIF(e.path, ''), (SELECT exit_page FROM prev)), e.count,
+             to_timestamp(e.first_ts / 1000.0), to_timestamp(e.last_ts / 1000.0)
+      FROM jsonb_to_recordset(${sql.json(ins.errors as never)}::jsonb)
+        AS e(fingerprint text, message text, sample text, source text, path text, count int, first_ts bigint, last_ts bigint)
+      WHERE EXISTS (SELECT 1 FROM s)
+      ON CONFLICT (site_id, fingerprint, session_id) DO UPDATE SET
+        occurrences = error_sessions.occurrences + EXCLUDED.occurrences,
+        first_at = LEAST(error_sessions.first_at, EXCLUDED.first_at),
+        last_at = GREATEST(error_sessions.last_at, EXCLUDED.last_at)
+    ), snap AS (
+      INSERT INTO page_snapshots (site_id, path, width, session_id, seq, i, ts, viewport_width, viewport_height)
+      SELECT ${b.siteId}, p.path, p.width, ${b.sessionId}, p.seq, p.i, p.ts, p.viewport_width, p.viewport_height
+      FROM jsonb_to_recordset(${sql.json((ins.snapshot ? [ins.snapshot] : []) as never)}::jsonb)
+        AS p(path text, width text, seq int, i int, ts bigint, viewport_width int, viewport_height int)
+      WHERE EXISTS (SELECT 1 FROM s)
+      ON CONFLICT (site_id, path, width) DO UPDATE SET
+        session_id = EXCLUDED.session_id, seq = EXCLUDED.seq, i = EXCLUDED.i, ts = EXCLUDED.ts,
+        viewport_width = EXCLUDED.viewport_width, viewport_height = EXCLUDED.viewport_height
+      WHERE EXCLUDED.ts >= page_snapshots.ts
     )
     SELECT ${sessionColumns(sql)} FROM s`;
   return rows.length ? normaliseSession(rows[0]) : null;

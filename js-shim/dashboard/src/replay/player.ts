@@ -67,3 +67,42 @@ export function mountPlayer(target: HTMLElement, events: unknown[], size: { widt
     },
   };
 }
+
+export interface StillPage {
+  /** The recorded page's full height in its own CSS pixels (once its styles have loaded). */
+  height(): number;
+  destroy(): void;
+}
+
+/**
+ * A recorded page drawn still and whole (every screen of it, not only the
+ * first) at the width it was recorded at: rrweb's rebuild of one full
+ * snapshot, for the heatmap to be drawn over. Scale it with CSS from outside.
+ */
+export function mountPage(target: HTMLElement, events: unknown[], size: { width: number; height: number }): StillPage {
+  const player = new Player({
+    target,
+    props: { events: events as never, width: size.width, height: size.height, autoPlay: false, showController: false, skipInactive: false, triggerFocus: false, mouseTail: false },
+  }) as Player & { $set(props: Record<string, unknown>): void; $destroy(): void };
+  const replayer = player.getReplayer();
+  replayer.iframe.setAttribute('tabindex', '-1');
+  replayer.iframe.setAttribute('title', 'Recorded page');
+  replayer.pause(0);
+  const measure = () => {
+    const doc = replayer.iframe.contentDocument;
+    const full = Math.max(size.height, doc?.documentElement?.scrollHeight ?? 0, doc?.body?.scrollHeight ?? 0);
+    if (replayer.iframe.style.height !== `${full}px`) {
+      replayer.iframe.style.height = `${full}px`;
+      replayer.iframe.setAttribute('height', String(full));
+      player.$set({ width: size.width, height: full });
+    }
+    return full;
+  };
+  measure();
+  return {
+    height: measure,
+    destroy() {
+      player.$destroy();
+    },
+  };
+}

@@ -2,10 +2,10 @@
 // over time, and the top of each breakdown. Every row filters every view.
 import { h, replace, cls, type Child } from '../h';
 import { call, type Day, type Overview, type Row, type Top, type Totals } from '../api';
-import { analyticsQuery, here, linkTo, type Ctx } from '../context';
+import { here, linkTo, type Ctx } from '../context';
 import { compact, dayRange, duration, percent, capitalise } from '../format';
 import { rewrite } from '../router';
-import { change, daysOf, FILTERS } from '../state';
+import { apiParams, change, daysOf, FILTERS, type DayRange, type Filters } from '../state';
 import { Chart } from '../components/chart';
 import { Country, Delta, Empty, ErrorNote, Panel, Ranked, Snippet } from '../components/ui';
 
@@ -28,14 +28,25 @@ export const METRICS: Metric[] = [
   { key: 'bounce_rate', label: 'Bounce rate', format: (n) => percent(n), lowerIsBetter: true },
 ];
 
+/**
+ * The overview's two calls: the totals and days (with the comparison period)
+ * draw the cards and the chart; the top lists fill their panels. The first
+ * page load asks for them before it knows who is logged in (main.tsx).
+ */
+export function overviewCalls(siteId: string, filters: Filters, range: DayRange, previous: DayRange | null) {
+  return {
+    totals: `/analytics/totals?${apiParams(siteId, range, filters, previous ? { compare_from: previous.from, compare_to: previous.to } : {})}`,
+    top: `/analytics/top?${apiParams(siteId, range, filters, { limit: 6 })}`,
+  };
+}
+
 export async function overviewView(ctx: Ctx) {
   const opts = { signal: ctx.signal };
   const prev = ctx.previous;
-  // Two calls: the totals and days (with the comparison period) draw the
-  // cards and the chart; the top lists fill their panels when they arrive.
-  const top = call<Top>(`/analytics/top?${analyticsQuery(ctx, { limit: 6 })}`, opts);
+  const calls = overviewCalls(ctx.site!.id, ctx.q.filters, ctx.range, prev);
+  const top = call<Top>(calls.top, opts);
   top.catch(() => {}); // drawn (or reported) in its panels
-  const totals = await call<Totals>(`/analytics/totals?${analyticsQuery(ctx, prev ? { compare_from: prev.from, compare_to: prev.to } : {})}`, opts);
+  const totals = await call<Totals>(calls.totals, opts);
   const now = totals.overview;
   const before = totals.previous?.overview ?? null;
   const days = { days: totals.days };

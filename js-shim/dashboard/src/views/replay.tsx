@@ -20,7 +20,7 @@ type PlayerModule = typeof import('../replay/player');
 let playerModule: Promise<PlayerModule> | null = null;
 
 /** The DOM player's code and styles, fetched the first time a recording is shown. */
-function loadPlayer(): Promise<PlayerModule> {
+export function loadPlayer(): Promise<PlayerModule> {
   playerModule ??= (async () => {
     const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: PLAYER_CSS });
     const styled = new Promise((resolve) => link.addEventListener('load', resolve, { once: true }));
