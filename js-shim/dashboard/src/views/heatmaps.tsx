@@ -153,15 +153,22 @@ function drawStage(ctx: Ctx, stage: HTMLElement, note: HTMLElement, heat: Heatma
       const host = <div class="heat-page" />;
       const frame = <div class="heat-frame" />;
       frame.append(host);
+      // rrweb builds its iframe in a connected element; and an iframe moved in
+      // the DOM reloads empty, so the frame goes in once and stays.
+      replace(stage, frame);
       const still = mod.mountPage(host, events, { width: snap.viewport_width, height: snap.viewport_height });
       onDispose(() => still.destroy());
       place(stage, frame, snap.viewport_width, still.height(), heat, depth, mode);
-      stage.dataset.page = 'recorded';
-      // Styles and images of the recorded page load after the rebuild: measure again.
-      const settle = setTimeout(() => place(stage, frame, snap.viewport_width, still.height(), heat, depth, mode), 600);
+      // The rebuilt page lays out after this task, and its styles and images
+      // load later still: measure its height again before calling it drawn.
+      const settle = setTimeout(() => {
+        place(stage, frame, snap.viewport_width, still.height(), heat, depth, mode);
+        stage.dataset.page = 'recorded';
+      }, 600);
       onDispose(() => clearTimeout(settle));
     } catch (err) {
       if (ctx.signal.aborted) return;
+      console.warn('heatmap: the recorded page could not be drawn', err);
       const gone = err instanceof HttpError && err.code === 'no_snapshot';
       replace(note, gone ? `${(err as HttpError).message} Drawn on a plain outline instead.` : 'The recorded page could not be drawn; the map is on a plain outline.');
     }
@@ -191,7 +198,10 @@ function place(stage: HTMLElement, page: HTMLElement, pageWidth: number, pageHei
     if (mode === 'clicks') drawClicks(g, heat, pageWidth);
     else drawDepth(g, depth, pageWidth, pageHeight);
   }
-  replace(stage, page, canvas);
+  // Keep the page element where it is (moving a recorded page's iframe would empty it).
+  for (const child of [...stage.children]) if (child !== page) child.remove();
+  if (page.parentElement !== stage) stage.append(page);
+  stage.append(canvas);
 }
 
 /** Cells as translucent heat: blue for a few clicks through red for the most. */
