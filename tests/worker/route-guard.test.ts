@@ -57,6 +57,8 @@ const PUBLIC = [
 ];
 /** Changes that need the admin role (reads of these need a login or token). */
 const ADMIN = [/^\/api\/admin\//, /^\/api\/tokens/, /^(POST|PATCH|DELETE) \/api\/sites/, /^\/api\/orgs\/:id\/(members|invitations)/, /^(POST|DELETE) \/api\/orgs/, /^GET \/api\/sites\/:id\/shares/];
+/** Reads of recorded pages: a shared link without replays is refused them. */
+const REPLAYS = [/^\/replay\//, /^\/api\/insights\/heatmap\/snapshot$/];
 /** Reads that are not of one site: lists filtered to the caller, or facts about the instance. */
 const NOT_SITE_READS = [/^\/api\/(sites|tokens|orgs)$/, /^\/api\/deployments/, /^\/api\/shares\/current$/];
 
@@ -189,7 +191,7 @@ describe('every route against every kind of caller', () => {
 
   it('finds the site reads: analytics, sessions, replay, sites', () => {
     const paths = siteReads().map((r) => r.path);
-    for (const p of ['/analytics/overview', '/api/sessions', '/api/sessions/:id', '/replay/:id/events', '/api/sites/:id']) assert.ok(paths.includes(p), p);
+    for (const p of ['/analytics/overview', '/api/sessions', '/api/sessions/:id', '/replay/:id/events', '/api/sites/:id', '/api/insights/heatmap']) assert.ok(paths.includes(p), p);
   });
 
   it("answers every site read to the site's organisation and 404 to everyone else", async () => {
@@ -199,7 +201,7 @@ describe('every route against every kind of caller', () => {
     for (const r of reads) {
       for (const name of allowed) {
         const res = await callers[name].fetch(readPath(r.path, 'site_test'));
-        if (name === 'share' && r.path.startsWith('/replay/')) {
+        if (name === 'share' && REPLAYS.some((p) => p.test(r.path))) {
           assert.equal(res.status, 403, `a shared link without replays: ${r.path}`);
           continue;
         }
