@@ -2,6 +2,7 @@
 // error groups and page snapshots, all added by the batch's one statement.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { resetStatements, seedSite, startStack, workerStatements, type Stack } from './harness/stack.ts';
 import { sendBatch, startSession } from './harness/session.ts';
 import { pageView, scroll, type Event } from './harness/factories.ts';
@@ -189,5 +190,73 @@ describe('page insights', () => {
       assert.equal(res.status, 400, query);
       assert.equal(await errorCode(res), code);
     }
+  });
+
+  // The model: every click in its cell, and each page view's deepest scroll
+  // reaching every depth up to it, whatever batches carried them.
+  const PATHS = ['/a', '/b', '/c'];
+  const WIDTHS = [390, 900, 1440];
+  const bucketOf = (w: number) => (w < 768 ? 'phone' : w < 1024 ? 'tablet' : 'desktop');
+  const pageViewArb = fc.record({
+    path: fc.nat(PATHS.length - 1),
+    width: fc.nat(WIDTHS.length - 1),
+    clicks: fc.array(fc.record({ x: fc.nat(1439), y: fc.nat(12_000) }), { maxLength: 4 }),
+    scrolls: fc.uniqueArray(fc.integer({ min: 0, max: 100 }), { maxLength: 4 }).map((xs) => xs.sort((a, b) => a - b)),
+  });
+  let propertySite = 0;
+
+  it('equals a recount of the visits however they were cut into batches, retried or followed by a new page', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(pageViewArb, { minLength: 1, maxLength: 5 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), async (views, cuts, retries) => {
+        const { siteId: site } = await seedSite(stack, `site_prop_${propertySite++}`);
+        const s = await startSession(stack, site);
+        let t = Date.parse(s.session_started_at) + 1;
+        const events: Event[] = [];
+        const cells = new Map<string, number>();
+        const reach = new Map<string, number>();
+        for (const v of views) {
+          const path = PATHS[v.path];
+          const w = Math.min(WIDTHS[v.width], 1440);
+          events.push(pageView((t += 2000), `https://example.com${path}`));
+          // Clicks 2 s apart never make a rage click; the tracker sends only growing depths.
+          for (const c of v.clicks) {
+            const x = Math.min(c.x, w - 1);
+            events.push(click((t += 2000), x, c.y, w, 'a.link'));
+            const key = `${path}|${bucketOf(w)}|${Math.min(23, Math.floor((x * 24) / w))}|${Math.min(199, Math.floor(c.y / 50))}`;
+            cells.set(key, (cells.get(key) ?? 0) + 1);
+          }
+          for (const pct of v.scrolls) events.push(scroll((t += 2000), pct));
+          if (v.scrolls.length) {
+            const deepest = Math.min(10, Math.floor(v.scrolls[v.scrolls.length - 1] / 10));
+            for (let d = 0; d <= deepest; d++) reach.set(`${path}|${d}`, (reach.get(`${path}|${d}`) ?? 0) + 1);
+          }
+        }
+        // Cut where the tracker might (any event boundary), send in order, retry some.
+        let seq = 0;
+        let batch: Event[] = [];
+        for (let k = 0; k < events.length; k++) {
+          batch.push(events[k]);
+          if (k === events.length - 1 || cuts[k % cuts.length]) {
+            assert.equal((await sendBatch(stack, s, seq, batch)).status, 202);
+            if (retries[seq % retries.length]) assert.equal((await sendBatch(stack, s, seq, batch)).status, 202);
+            seq++;
+            batch = [];
+          }
+        }
+        const gotCells = new Map<string, number>();
+        for (const r of await rows(`SELECT path, width, x, y, sum(clicks)::int AS n FROM click_cells_daily WHERE site_id = $1 GROUP BY 1, 2, 3, 4`, [site])) {
+          gotCells.set(`${r.path}|${r.width}|${r.x}|${r.y}`, r.n);
+        }
+        assert.deepEqual(gotCells, cells);
+        const gotReach = new Map<string, number>();
+        for (const r of await rows(`SELECT path, depth, sum(page_views)::int AS n FROM scroll_depth_daily WHERE site_id = $1 GROUP BY 1, 2`, [site])) {
+          gotReach.set(`${r.path}|${r.depth}`, r.n);
+        }
+        assert.deepEqual(gotReach, reach);
+        const [totals] = await rows(`SELECT COALESCE(sum(clicks), 0)::int AS n FROM click_pages_daily WHERE site_id = $1`, [site]);
+        assert.equal(totals.n, [...cells.values()].reduce((a, b) => a + b, 0));
+      }),
+      { numRuns: Number(process.env.INSIGHT_RUNS ?? 8), endOnFailure: true },
+    );
   });
 });

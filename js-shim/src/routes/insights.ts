@@ -42,11 +42,8 @@ insights.get('/heatmap', async (c) => {
   const range = rangeQuery(c);
   const path = pathParam(c, true)!;
   const width = widthParam(c);
-  const { cells, widths, snapshot } = await query(c, async (sql) => ({
-    ...(await q.heatmapCells(sql, { ...range, path, width })),
-    snapshot: await q.snapshotRef(sql, range.siteId, path, width),
-  }));
-  const clicksByWidth = Object.fromEntries(WIDTH_BUCKETS.map((w) => [w, widths.find((r) => r.width === w)?.clicks ?? 0]));
+  const { cells, widths, snapshot } = await query(c, (sql) => q.heatmap(sql, { ...range, path, width }));
+  const clicksByWidth = Object.fromEntries(WIDTH_BUCKETS.map((w) => [w, widths[w] ?? 0]));
   return c.json({
     path,
     width,
@@ -55,7 +52,7 @@ insights.get('/heatmap', async (c) => {
     clicks_by_width: clicksByWidth,
     cells,
     snapshot: snapshot
-      ? { session_id: snapshot.session_id, at: new Date(snapshot.ts).toISOString(), viewport_width: snapshot.viewport_width, viewport_height: snapshot.viewport_height }
+      ? { session_id: snapshot.session_id, at: new Date(Number(snapshot.ts)).toISOString(), viewport_width: snapshot.viewport_width, viewport_height: snapshot.viewport_height }
       : null,
   });
 });

@@ -192,10 +192,7 @@ export async function topLists(sql: Sql, q: RangeQuery, limit: number) {
   const days = unfilteredDays(q);
   if (days) {
     const [row] = await sql`
-      SELECT (SELECT COALESCE(json_agg(x ORDER BY x.page_views DESC, x.path), '[]'::json) FROM (
-                SELECT path, sum(page_views)::int AS page_views FROM page_daily
-                WHERE site_id = ${q.siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
-                GROUP BY path ORDER BY 2 DESC, 1 LIMIT ${limit}) x) AS pages,
+      SELECT ${pageViewsColumn(sql, q.siteId, days, limit)},
              ${rolledUpColumn(sql, q.siteId, days, { dim: 'referrer' }, limit, 'referrers')},
              ${rolledUpColumn(sql, q.siteId, days, { dim: 'country', visitors: true }, limit, 'countries')},
              ${rolledUpColumn(sql, q.siteId, days, { dim: 'device', visitors: true }, limit, 'devices')}`;
@@ -210,14 +207,26 @@ export async function topLists(sql: Sql, q: RangeQuery, limit: number) {
   return { pages, referrers: refs, countries, devices: devs };
 }
 
+/** Page views per path over whole days, as a JSON array column `pages`. */
+function pageViewsColumn(sql: Sql, siteId: string, days: Days, limit: number) {
+  return sql`(
+    SELECT COALESCE(json_agg(x ORDER BY x.page_views DESC, x.path), '[]'::json) FROM (
+      SELECT path, sum(page_views)::int AS page_views FROM page_daily
+      WHERE site_id = ${siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
+      GROUP BY path ORDER BY 2 DESC, 1 LIMIT ${limit}) x) AS pages`;
+}
+
 export async function topPages(sql: Sql, q: RangeQuery, limit: number) {
-  const pages = await pageViews(sql, q, limit);
   const days = unfilteredDays(q);
   if (days) {
-    const { entry, exit } = await rolledUp(sql, q.siteId, days, limit, { entry: { dim: 'entry' }, exit: { dim: 'exit' } });
+    const [row] = await sql`
+      SELECT ${pageViewsColumn(sql, q.siteId, days, limit)},
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'entry' }, limit, 'entry')},
+             ${rolledUpColumn(sql, q.siteId, days, { dim: 'exit' }, limit, 'exit')}`;
     const paths = (rows: Ranked[]) => rows.map((r) => ({ path: r.value, sessions: r.sessions }));
-    return { pages, entry_pages: paths(entry), exit_pages: paths(exit) };
+    return { pages: row.pages, entry_pages: paths(row.entry), exit_pages: paths(row.exit) };
   }
+  const pages = await pageViews(sql, q, limit);
   const entry = await sql`
     SELECT entry_page AS path, count(*)::int AS sessions FROM sessions
     WHERE ${where(sql, q)} AND entry_page IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;

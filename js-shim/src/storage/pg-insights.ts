@@ -1,6 +1,6 @@
 // Read-side queries of the page insights: the click heatmap, scroll depth,
 // rage and dead clicks and error groups. They read only the rollups the
-// batch statement maintains (click_cells_daily, scroll_depth_daily,
+// batch statement maintains (click_cells_daily, click_pages_daily, scroll_depth_daily,
 // click_issues_daily, error_sessions, page_snapshots), never events.
 import type { WidthBucket } from '../core';
 import type { Sql } from './pg';
@@ -20,16 +20,27 @@ export interface HeatmapQuery extends RangeQuery {
   width: WidthBucket;
 }
 
-export async function heatmapCells(sql: Sql, q: HeatmapQuery) {
-  const cells = await sql<{ x: number; y: number; clicks: number }[]>`
-    SELECT x, y, sum(clicks)::int AS clicks FROM click_cells_daily
-    WHERE site_id = ${q.siteId} AND path = ${q.path} AND width = ${q.width} AND ${days(sql, q)}
-    GROUP BY y, x HAVING sum(clicks) > 0 ORDER BY y, x`;
-  const widths = await sql<{ width: WidthBucket; clicks: number }[]>`
-    SELECT width, sum(clicks)::int AS clicks FROM click_cells_daily
-    WHERE site_id = ${q.siteId} AND path = ${q.path} AND ${days(sql, q)}
-    GROUP BY width`;
-  return { cells, widths };
+/**
+ * The heatmap's numbers in one statement (one round trip): cells of the
+ * width over the range, clicks per width (from the per-page totals), and
+ * where the latest snapshot of the page at that width is.
+ */
+export async function heatmap(sql: Sql, q: HeatmapQuery) {
+  const [row] = await sql<{ cells: [number, number, number][]; widths: Record<string, number> | null; snapshot: SnapshotRef | null }[]>`
+    SELECT
+      (SELECT COALESCE(jsonb_agg(jsonb_build_array(c.x, c.y, c.clicks) ORDER BY c.y, c.x), '[]')
+       FROM (SELECT x, y, sum(clicks)::int AS clicks FROM click_cells_daily
+             WHERE site_id = ${q.siteId} AND path = ${q.path} AND width = ${q.width} AND ${days(sql, q)}
+             GROUP BY y, x HAVING sum(clicks) > 0) c) AS cells,
+      (SELECT jsonb_object_agg(w.width, w.clicks)
+       FROM (SELECT width, sum(clicks)::int AS clicks FROM click_pages_daily
+             WHERE site_id = ${q.siteId} AND path = ${q.path} AND ${days(sql, q)} GROUP BY width) w) AS widths,
+      (SELECT to_jsonb(p) FROM (${snapshotSelect(sql, q.siteId, q.path, q.width)}) p) AS snapshot`;
+  return {
+    cells: row.cells.map(([x, y, clicks]) => ({ x, y, clicks })),
+    widths: row.widths ?? {},
+    snapshot: row.snapshot,
+  };
 }
 
 export interface SnapshotRef {
@@ -44,20 +55,22 @@ export interface SnapshotRef {
   viewport_height: number;
 }
 
-/** Where the latest full snapshot of a page at a width is stored (the session's chunk, or its compacted object). */
-export async function snapshotRef(sql: Sql, siteId: string, path: string, width: WidthBucket): Promise<SnapshotRef | null> {
-  const [row] = await sql<SnapshotRef[]>`
+const snapshotSelect = (sql: Sql, siteId: string, path: string, width: WidthBucket) => sql`
     SELECT p.session_id, p.site_id, s.started_at, (s.compacted_at IS NOT NULL) AS compacted, p.seq, p.i, p.ts::float8 AS ts,
            p.viewport_width, p.viewport_height
     FROM page_snapshots p JOIN sessions s ON s.id = p.session_id
     WHERE p.site_id = ${siteId} AND p.path = ${path} AND p.width = ${width}`;
+
+/** Where the latest full snapshot of a page at a width is stored (the session's chunk, or its compacted object). */
+export async function snapshotRef(sql: Sql, siteId: string, path: string, width: WidthBucket): Promise<SnapshotRef | null> {
+  const [row] = await sql<SnapshotRef[]>`${snapshotSelect(sql, siteId, path, width)}`;
   return row ?? null;
 }
 
 /** Pages with clicks in the range, busiest first: what a heatmap can be drawn for. */
 export async function clickedPages(sql: Sql, q: RangeQuery, limit: number) {
   return sql<{ path: string; clicks: number }[]>`
-    SELECT path, sum(clicks)::int AS clicks FROM click_cells_daily
+    SELECT path, sum(clicks)::int AS clicks FROM click_pages_daily
     WHERE site_id = ${q.siteId} AND ${days(sql, q)}
     GROUP BY path HAVING sum(clicks) > 0 ORDER BY clicks DESC, path LIMIT ${limit}`;
 }

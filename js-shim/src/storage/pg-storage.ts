@@ -114,6 +114,7 @@ export async function deletePageRollups(sql: Sql, s: { siteId?: string; before?:
   await sql`DELETE FROM visitor_daily WHERE true ${scope}`;
   await sql`
     WITH cells AS (DELETE FROM click_cells_daily WHERE true ${scope}),
+         click_pages AS (DELETE FROM click_pages_daily WHERE true ${scope}),
          reach AS (DELETE FROM scroll_depth_daily WHERE true ${scope})
     DELETE FROM click_issues_daily WHERE true ${scope}`;
   const rows = await sql`DELETE FROM page_daily WHERE true ${scope} RETURNING site_id`;
@@ -134,6 +135,12 @@ export async function subtractInsights(sql: Sql, siteId: string, ins: Insights):
             FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, x int, y int, clicks int)
             WHERE path <> '' GROUP BY 1, 2, 3, 4, 5) x
       WHERE t.site_id = ${siteId} AND t.path = x.path AND t.width = x.width AND t.day = x.day AND t.y = x.y AND t.x = x.x
+    ), click_pages AS (
+      UPDATE click_pages_daily t SET clicks = GREATEST(t.clicks - x.clicks, 0)
+      FROM (SELECT path, width, day::date AS day, sum(clicks)::int AS clicks
+            FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, clicks int)
+            WHERE path <> '' GROUP BY 1, 2, 3) x
+      WHERE t.site_id = ${siteId} AND t.path = x.path AND t.width = x.width AND t.day = x.day
     ), reach AS (
       UPDATE scroll_depth_daily t SET page_views = GREATEST(t.page_views - x.n, 0)
       FROM (SELECT r.path, r.day::date AS day, g.depth, count(*)::int AS n

@@ -226,14 +226,20 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
       FROM jsonb_to_recordset(${sql.json(d.pages as never)}::jsonb) AS p(day text, path text, views int)
       WHERE EXISTS (SELECT 1 FROM s)
       ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views
+    ), clicked AS (
+      SELECT COALESCE(NULLIF(c.path, ''), (SELECT exit_page FROM prev)) AS path, c.width, c.day::date AS day, c.y, c.x, c.clicks
+      FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, x int, y int, clicks int)
+      WHERE EXISTS (SELECT 1 FROM s)
     ), cells AS (
       INSERT INTO click_cells_daily (site_id, path, width, day, y, x, clicks)
-      SELECT ${b.siteId}, c.path, c.width, c.day, c.y, c.x, sum(c.clicks)
-      FROM (SELECT COALESCE(NULLIF(c.path, ''), (SELECT exit_page FROM prev)) AS path, c.width, c.day::date AS day, c.y, c.x, c.clicks
-            FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, x int, y int, clicks int)) c
-      WHERE EXISTS (SELECT 1 FROM s) AND c.path IS NOT NULL
-      GROUP BY c.path, c.width, c.day, c.y, c.x
+      SELECT ${b.siteId}, path, width, day, y, x, sum(clicks) FROM clicked WHERE path IS NOT NULL
+      GROUP BY path, width, day, y, x
       ON CONFLICT (site_id, path, width, day, y, x) DO UPDATE SET clicks = click_cells_daily.clicks + EXCLUDED.clicks
+    ), click_pages AS (
+      INSERT INTO click_pages_daily (site_id, day, path, width, clicks)
+      SELECT ${b.siteId}, day, path, width, sum(clicks) FROM clicked WHERE path IS NOT NULL
+      GROUP BY day, path, width
+      ON CONFLICT (site_id, day, path, width) DO UPDATE SET clicks = click_pages_daily.clicks + EXCLUDED.clicks
     ), reach AS (
       INSERT INTO scroll_depth_daily (site_id, path, day, depth, page_views)
       SELECT ${b.siteId}, r.path, r.day, g.depth, count(*)
