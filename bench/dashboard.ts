@@ -54,7 +54,7 @@ function generateSql(sessions: number, days: number) {
     SELECT setseed(0.42);
     INSERT INTO sessions (id, site_id, started_at, last_seen_at, ended_at, visitor_id, entry_page, exit_page, referrer,
       referrer_domain, utm_source, utm_medium, utm_campaign, country, device, browser, os, event_count, page_views, clicks,
-      max_scroll_percent, first_event_at, last_event_at, duration_ms, chunks, bytes_stored, applied_seqs, compacted_at)
+      max_scroll_percent, first_event_at, last_event_at, duration_ms, chunks, bytes_stored, applied, compacted_at)
     SELECT 'bench' || lpad(g::text, 10, '0'), '${SITE}', st, st + dur, st + dur,
       'v' || to_char(st, 'YYYYMMDD') || '-' || floor(random() * ${Math.ceil(sessions / days / 1.4)})::int,
       '/p/' || floor(pow(random(), 3) * 400)::int, '/p/' || floor(pow(random(), 3) * 400)::int,
@@ -68,7 +68,7 @@ function generateSql(sessions: number, days: number) {
       (ARRAY['Chrome','Safari','Firefox','Edge','Mobile Safari','Samsung Internet','Opera','Chrome WebView'])[1 + floor(pow(random(), 2) * 8)::int],
       (ARRAY['Windows','iOS','Android','Mac OS','Linux','Chrome OS'])[1 + floor(pow(random(), 2) * 6)::int],
       pv * (3 + floor(random() * 15)::int), pv, floor(random() * pv * 3)::int, floor(random() * 101)::real,
-      st, st + dur, (extract(epoch FROM dur) * 1000)::bigint, 1 + pv, pv * 2400, ARRAY[0], st + dur
+      st, st + dur, (extract(epoch FROM dur) * 1000)::bigint, 1 + pv, pv * 2400, '{[0,1)}'::int4multirange, st + dur
     FROM generate_series(1, ${sessions}) g,
     LATERAL (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '${days - 1} days' AS first) f,
     LATERAL (SELECT f.first + (now() - f.first) * (g - 1) / ${sessions} AS st,

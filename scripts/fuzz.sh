@@ -4,7 +4,9 @@
 # tests/fuzz/regressions/<target>/ and the seed corpus, then fuzzes each target
 # for SECONDS (default 120). A new crash is copied into regressions/ so it is
 # replayed on every later run (npm test runs a short form of this script).
-#   npm run fuzz            # 2 minutes per target
+# Then runs the model-based ingest test (tests/worker/ingest-model.test.ts)
+# with 2 × SECONDS interleavings.
+#   npm run fuzz            # 2 minutes per target, 240 ingest interleavings
 #   npm run fuzz -- 600     # 10 minutes per target
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,5 +39,17 @@ for t in "${TARGETS[@]}"; do
   runs=$(grep -oE "stat::number_of_executed_units: [0-9]+" "build/fuzz/run-$t.log" | grep -oE "[0-9]+$" || echo 0)
   if [ "$ok" = 1 ]; then passed=$((passed + 1)); echo "fuzz: $t ok (${runs:-0} inputs in ${SECONDS_PER_TARGET}s)"; else failed=$((failed + 1)); fi
 done
+# 3. The model-based ingest test against the real Worker, R2 and PostgreSQL,
+#    through many more random interleavings than npm test runs (INGEST_MODEL_RUNS,
+#    default 25 there). Skipped by the short form npm test runs (FUZZ_MODEL=0).
+if [ "${FUZZ_MODEL:-1}" = 1 ]; then
+  runs="${INGEST_MODEL_RUNS:-$((SECONDS_PER_TARGET * 2))}"
+  if INGEST_MODEL_RUNS="$runs" INGEST_MODEL_COMMANDS="${INGEST_MODEL_COMMANDS:-30}" \
+       node --import tsx --test tests/worker/ingest-model.test.ts >"build/fuzz/run-ingest-model.log" 2>&1; then
+    passed=$((passed + 1)); echo "fuzz: ingest model ok ($runs interleavings)"
+  else
+    failed=$((failed + 1)); echo "fuzz: ingest model failed:"; grep -E "Counterexample|seed|steps:|AssertionError" -A3 "build/fuzz/run-ingest-model.log" | head -40
+  fi
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

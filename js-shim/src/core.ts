@@ -86,6 +86,20 @@ export interface IngestMeta {
   insights: Insights;
 }
 
+export const MARKER_KINDS = ['pending', 'quarantine'] as const;
+export type MarkerKind = (typeof MARKER_KINDS)[number];
+/** The top-level R2 folders (er_root_prefix): the sessions' objects and each marker kind. */
+export const ROOTS = ['sessions', ...MARKER_KINDS] as const;
+export type Root = (typeof ROOTS)[number];
+
+export interface ParsedKey {
+  kind: 'chunk' | 'compacted' | MarkerKind;
+  session_id: string;
+  seq?: number;
+  /** YYYY-MM-DD of the session start, for objects under sessions/. */
+  day?: string;
+}
+
 export interface MergeStats {
   lines: number;
   duplicates: number;
@@ -131,6 +145,10 @@ interface Exports {
   er_derive_r2_key(sid: number, sidLen: number, started: number, startedLen: number, seq: number): number;
   er_session_prefix(sid: number, sidLen: number, started: number, startedLen: number): number;
   er_compacted_key(sid: number, sidLen: number, started: number, startedLen: number): number;
+  er_day_prefix(epochMs: number): number;
+  er_marker_key(kind: number, sid: number, sidLen: number, seq: number): number;
+  er_root_prefix(which: number): number;
+  er_parse_key(ptr: number, len: number): number;
   er_aggregate_delta(ptr: number, len: number): number;
   er_batch_insights(ptr: number, len: number): number;
   er_merge_delta(a: number, aLen: number, b: number, bLen: number): number;
@@ -278,6 +296,35 @@ export class Core {
   /** sessions/YYYY/MM/DD/{session_id}/compacted.ndjson */
   compactedKey(sessionId: string, startedAt: string): CoreResult<{ key: string }> {
     return this.keyOp(sessionId, startedAt, (x, a, al, b, bl) => x.er_compacted_key(a, al, b, bl));
+  }
+
+  /** sessions/YYYY/MM/DD/ for the UTC day of an epoch millisecond. */
+  dayPrefix(epochMs: number): CoreResult<{ key: string }> {
+    const status = this.withInstance((x) => x.er_day_prefix(Math.floor(epochMs)));
+    if (status !== 0) return this.failure(status);
+    return { ok: true, key: decoder.decode(this.part(1)) };
+  }
+
+  /** sessions/, pending/ or quarantine/. */
+  rootPrefix(root: Root): string {
+    const status = this.withInstance((x) => x.er_root_prefix(ROOTS.indexOf(root)));
+    if (status !== 0) throw new Error(this.failure(status).message);
+    return decoder.decode(this.part(1));
+  }
+
+  /** pending/{session_id}/{seq:010} or quarantine/{session_id}/{seq:010}; seq -1: the session's marker folder. */
+  markerKey(kind: MarkerKind, sessionId: string, seq: number): CoreResult<{ key: string }> {
+    const sid = encoder.encode(sessionId);
+    const status = this.call([sid], (x, [p]) => x.er_marker_key(MARKER_KINDS.indexOf(kind), p, sid.length, seq));
+    if (status !== 0) return this.failure(status);
+    return { ok: true, key: decoder.decode(this.part(1)) };
+  }
+
+  /** What an R2 key names (chunk, compacted object, marker), or null when the layout never produces it. */
+  parseKey(key: string): ParsedKey | null {
+    const bytes = encoder.encode(key);
+    const status = this.call([bytes], (x, [p]) => x.er_parse_key(p, bytes.length));
+    return status === 0 ? this.meta<ParsedKey>() : null;
   }
 
   /** Recounts a session's delta from stored NDJSON (reconcile, backfill). */

@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'account_exists'
   | 'misconfigured'
   | 'conflict'
+  | 'seq_conflict'
+  | 'session_erased'
   | 'confirmation_required'
   | 'not_found'
   | 'storage_unavailable'

@@ -195,3 +195,28 @@ test('a wasm trap surfaces as an error and the next call runs on a fresh instanc
   assert.ok(ok.ok);
   assert.equal(ok.meta.accepted, 1);
 });
+
+test('the key layout reads back through the ABI: day prefixes, markers, roots and parsed keys', () => {
+  const core = loadCore();
+  const day = core.dayPrefix(START_MS);
+  assert.ok(day.ok);
+  assert.equal(day.key, 'sessions/2026/11/22/');
+  assert.equal(core.rootPrefix('sessions'), 'sessions/');
+  assert.equal(core.rootPrefix('pending'), 'pending/');
+  assert.equal(core.rootPrefix('quarantine'), 'quarantine/');
+  const marker = core.markerKey('pending', SID, 12);
+  assert.ok(marker.ok);
+  assert.equal(marker.key, `pending/${SID}/0000000012`);
+  const folder = core.markerKey('quarantine', SID, -1);
+  assert.ok(folder.ok);
+  assert.equal(folder.key, `quarantine/${SID}/`);
+  const chunk = core.deriveR2Key(SID, START, 12);
+  assert.ok(chunk.ok);
+  assert.deepEqual(core.parseKey(chunk.key), { kind: 'chunk', session_id: SID, seq: 12, day: '2026-11-22' });
+  assert.deepEqual(core.parseKey(marker.key), { kind: 'pending', session_id: SID, seq: 12 });
+  const compacted = core.compactedKey(SID, START);
+  assert.ok(compacted.ok);
+  assert.deepEqual(core.parseKey(compacted.key), { kind: 'compacted', session_id: SID, day: '2026-11-22' });
+  assert.equal(core.parseKey('sessions/../x'), null);
+  assert.equal(core.markerKey('pending', '../x', 1).ok, false);
+});

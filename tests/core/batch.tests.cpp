@@ -283,6 +283,23 @@ TEST_CASE("nesting deeper than kMaxDepth anywhere in the body is too_deep", "[ba
   }
 }
 
+TEST_CASE("a surrogate pair escape and other escapes are kept", "[batch][utf8]") {
+  IngestResult r = accepted(envelope({page_view(kStartMs + 1, "/x"),
+                                      object(event_members("custom", kStartMs + 2, {{"name", "\"\\ud83d\\ude00 \\u00e9\\u0001\""}}))})
+                                .body());
+  CHECK(r.accepted == 2);
+  CHECK(r.rejected == 0);
+}
+
+TEST_CASE("an ended_at outside the session's window is bad_ended_at", "[batch][errors]") {
+  // Compaction and idle expiry order sessions by it, so a client may not move it.
+  CHECK(error_of(envelope().add("ended_at", "0").body()) == Error::bad_ended_at);
+  CHECK(error_of(envelope().add("ended_at", number(kStartMs - Limits{}.max_skew_ms - 1)).body()) == Error::bad_ended_at);
+  CHECK(error_of(envelope().add("ended_at", number(kNowMs + Limits{}.max_skew_ms + 1)).body()) == Error::bad_ended_at);
+  CHECK(accepted(envelope().add("ended_at", number(kNowMs + Limits{}.max_skew_ms)).body()).ended_at_ms ==
+        kNowMs + Limits{}.max_skew_ms);
+}
+
 TEST_CASE("an ended_at that is not a timestamp is bad_ended_at", "[batch][errors]") {
   for (const std::string& raw : std::vector<std::string>{quote("later"), quote("2026-11-22T10:30:00"), "true",
                                                          "null", "-5"}) {
@@ -341,6 +358,12 @@ TEST_CASE("each faulty event is counted by its reason while the others are accep
       {"a raw newline in a title", object(event_members("page_view", t0, {{"url", quote("/")}, {"title", "\"a\nb\""}})), Reject::bad_utf8},
       {"a surrogate in a nested prop", custom(t0, "n", "{\"deep\":[\"\xED\xB0\x80\"]}"), Reject::bad_utf8},
       {"invalid UTF-8 in a key", object(event_members("visibility", t0, {{"state", quote("x")}, {"\xF8", "1"}})), Reject::bad_utf8},
+      // Well-formed JSON escapes PostgreSQL refuses to store (a NUL in a URL once jammed reconcile).
+      {"a \\u0000 escape in a url", object(event_members("page_view", t0, {{"url", "\"/a\\u0000b\""}})), Reject::bad_utf8},
+      {"a lone high surrogate escape", object(event_members("page_view", t0, {{"url", "\"/a\\ud800b\""}})), Reject::bad_utf8},
+      {"a high surrogate escape at the end", custom(t0, "n", "{\"k\":\"x\\uD83D\"}"), Reject::bad_utf8},
+      {"a lone low surrogate escape", object(event_members("custom", t0, {{"name", "\"n\\uDC00\""}})), Reject::bad_utf8},
+      {"a high surrogate followed by another high one", object(event_members("visibility", t0, {{"state", "\"\\ud83d\\ud83d\""}})), Reject::bad_utf8},
       {"its own session_id", object(event_members("visibility", t0, {{"state", quote("x")}, {"session_id", quote("other_session")}})), Reject::reserved_field},
       {"its own seq", object(event_members("visibility", t0, {{"state", quote("x")}, {"seq", "9"}})), Reject::reserved_field},
       {"its own i", object(event_members("visibility", t0, {{"state", quote("x")}, {"i", "0"}})), Reject::reserved_field},

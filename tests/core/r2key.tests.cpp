@@ -137,3 +137,68 @@ TEST_CASE("every key of a session that crosses midnight starts with its prefix",
   }
   CHECK(compacted_key(kSessionId, start).value().rfind(prefix.value(), 0) == 0);
 }
+
+TEST_CASE("a day prefix holds every session that started that UTC day", "[r2key]") {
+  Result<std::string> day = day_prefix(kStartMs);
+  REQUIRE(day.ok());
+  CHECK(day.value() == "sessions/2026/11/22/");
+  CHECK(kPrefix.rfind(day.value(), 0) == 0);
+  CHECK(error_of(day_prefix(-1)) == Error::bad_session_started_at);
+}
+
+TEST_CASE("markers live outside the session prefixes, one per session and seq", "[r2key]") {
+  Result<std::string> pending = marker_key(MarkerKind::pending, kSessionId, 7);
+  REQUIRE(pending.ok());
+  CHECK(pending.value() == "pending/" + std::string(kSessionId) + "/0000000007");
+  Result<std::string> quarantine = marker_key(MarkerKind::quarantine, kSessionId, kMaxSeq);
+  REQUIRE(quarantine.ok());
+  CHECK(quarantine.value() == "quarantine/" + std::string(kSessionId) + "/2147483647");
+  CHECK(error_of(marker_key(MarkerKind::pending, "../x", 1)) == Error::bad_session_id);
+  CHECK(error_of(marker_key(MarkerKind::pending, kSessionId, -2)) == Error::bad_seq);
+  SECTION("seq -1 names the session's marker folder") {
+    CHECK(marker_key(MarkerKind::pending, kSessionId, -1).value() == "pending/" + std::string(kSessionId) + "/");
+    CHECK(pending.value().rfind(marker_key(MarkerKind::pending, kSessionId, -1).value(), 0) == 0);
+  }
+  SECTION("the top-level folders") {
+    CHECK(root_prefix(0).value() == "sessions/");
+    CHECK(root_prefix(1).value() == "pending/");
+    CHECK(root_prefix(2).value() == "quarantine/");
+    CHECK(error_of(root_prefix(3)) == Error::bad_argument);
+  }
+}
+
+TEST_CASE("a key the layout produced reads back to what it names", "[r2key]") {
+  SECTION("a chunk") {
+    Result<ParsedKey> k = parse_key(key(kSessionId, kStartMs, 42));
+    REQUIRE(k.ok());
+    CHECK(k.value().kind == KeyKind::chunk);
+    CHECK(k.value().session_id == kSessionId);
+    CHECK(k.value().seq == 42);
+    CHECK(k.value().day == "2026-11-22");
+  }
+  SECTION("the compacted object") {
+    Result<std::string> compacted = compacted_key(kSessionId, kStartMs);
+    REQUIRE(compacted.ok());
+    Result<ParsedKey> k = parse_key(compacted.value());
+    REQUIRE(k.ok());
+    CHECK(k.value().kind == KeyKind::compacted);
+    CHECK(k.value().seq == -1);
+  }
+  SECTION("markers") {
+    Result<ParsedKey> k = parse_key(marker_key(MarkerKind::quarantine, kSessionId, 3).value());
+    REQUIRE(k.ok());
+    CHECK(k.value().kind == KeyKind::quarantine);
+    CHECK(k.value().seq == 3);
+    CHECK(k.value().day.empty());
+  }
+  SECTION("anything else is refused") {
+    for (std::string bad : {"", "sessions/", "pending/x/1", "sessions/2026/13/01/abcdefgh/events/0000000001.ndjson",
+                            "sessions/2026/02/30/abcdefgh/events/0000000001.ndjson",
+                            "sessions/2026/11/22/abcdefgh/events/1.ndjson",
+                            "sessions/2026/11/22/abcdefgh/events/0000000001.ndjsonx",
+                            "sessions/2026/11/22/abc/compacted.ndjson", "other/2026/11/22/abcdefgh/compacted.ndjson"}) {
+      CAPTURE(bad);
+      CHECK(error_of(parse_key(bad)) == Error::bad_argument);
+    }
+  }
+}

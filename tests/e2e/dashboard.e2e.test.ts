@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { asUser, logIn as apiLogIn, makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, serveSite } from './harness.ts';
+import { launchBrowser, serveSite, watchSessions } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
@@ -71,6 +71,7 @@ describe('dashboard and replay viewer in Chromium', () => {
   /** A visit to the test shop in Chromium with the real snippet: DOM recording, clicks, an error, a custom event. */
   async function recordVisit(): Promise<string> {
     const visitor = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const sessions = watchSessions(visitor);
     const snapshot = visitor.waitForRequest((r) => (r.postData() ?? '').includes('"type":"rrweb"'));
     await visitor.goto(`${shop.url}/`);
     await snapshot;
@@ -89,7 +90,7 @@ describe('dashboard and replay viewer in Chromium', () => {
     await visitor.waitForTimeout(500);
     await visitor.click('#nav-docs');
     await visitor.waitForTimeout(600);
-    const s = await visitor.evaluate(() => JSON.parse(sessionStorage.getItem('er_s') || 'null'));
+    const s = await sessions.latest();
     assert.ok(s?.session_id, 'the tracker started a session');
     await visitor.evaluate(() => (window as any).edgereplay('end'));
     await eventually(

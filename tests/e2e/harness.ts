@@ -3,7 +3,7 @@
 // playwright-core.
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -31,8 +31,8 @@ export async function serveSite(workerUrl: string, siteId: string, attrs = '', p
 }
 
 /**
- * The text of every object whose key contains `part`. Compaction may delete
- * chunks between a list and a get; then the listing is read again.
+ * The text of every object whose key contains `part`. Compaction may replace
+ * or delete objects between a list and a get; then the listing is read again.
  */
 async function readAll(bucket: R2Bucket, part = ''): Promise<string> {
   for (let attempt = 0; ; attempt++) {
@@ -42,17 +42,51 @@ async function readAll(bucket: R2Bucket, part = ''): Promise<string> {
     for (const o of listed.objects) {
       if (!o.key.includes(part)) continue;
       const object = await bucket.get(o.key);
-      if (!object) complete = false;
-      else text += await object.text();
+      // Gone, or replaced while read (a compaction finishing): read the listing again.
+      const body = object ? await object.text().catch(() => null) : null;
+      if (body === null) complete = false;
+      else text += body;
     }
     if (complete || attempt > 5) return text;
   }
 }
 
-/** Every stored event line of a session, from R2. */
+/**
+ * Every stored event line of a session, from R2, once each: a compacted
+ * object and the chunks it covers (kept while the session can still receive
+ * batches) hold the same lines.
+ */
 export async function storedLines(bucket: R2Bucket, sessionId: string): Promise<{ raw: string; lines: Record<string, any>[] }> {
   const raw = await readAll(bucket, `/${sessionId}/`);
-  return { raw, lines: raw.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  const seen = new Set<string>();
+  const lines = raw
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((l) => !seen.has(JSON.stringify(l)) && seen.add(JSON.stringify(l)));
+  return { raw, lines };
+}
+
+/**
+ * The sessions the tracker on a page starts, from its session/start answers
+ * (the tracker keeps its live session in memory, and in sessionStorage only
+ * between pages). Call before the page loads the tracker.
+ */
+export function watchSessions(page: Page) {
+  const started: { session_id: string; session_started_at: string; token: string }[] = [];
+  page.on('response', async (r) => {
+    if (r.url().endsWith('/track/session/start') && r.ok()) started.push(await r.json());
+  });
+  return {
+    started,
+    /** The newest session, once there is one. */
+    async latest(timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (!started.length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (!started.length) throw new Error('the tracker started no session');
+      return started[started.length - 1];
+    },
+  };
 }
 
 /** All bytes in the bucket, for "this text appears nowhere" checks. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { everything, launchBrowser, serveSite, storedLines } from './harness.ts';
+import { everything, launchBrowser, serveSite, storedLines, watchSessions } from './harness.ts';
 
 const TYPED = ['visitor-secret@example.com', 'hunter2-password', 'my private note'];
 
@@ -28,8 +28,11 @@ describe('tracker.js in Chromium', () => {
     await stack?.close();
   });
 
-  const sessionOf = (page: Page) =>
-    eventually(() => page.evaluate(() => JSON.parse(sessionStorage.getItem('er_s') || 'null')), (s) => Boolean(s?.session_id));
+  /** A page whose tracker sessions are watched from the first request on. */
+  async function newPage(context: { newPage(): Promise<Page> } = browser) {
+    const page = await context.newPage();
+    return { page, sessions: watchSessions(page) };
+  }
 
   async function sessionRow(id: string) {
     const { rows } = await stack.db.query('SELECT event_count, page_views, clicks, max_scroll_percent, ended_at, custom_events FROM sessions WHERE id = $1', [id]);
@@ -37,9 +40,9 @@ describe('tracker.js in Chromium', () => {
   }
 
   it('tracks SPA page views, clicks, scrolling and custom events, and keeps typed values out of R2', async () => {
-    const page = await browser.newPage();
+    const { page, sessions } = await newPage();
     await page.goto(`${site.url}/`);
-    const s = await sessionOf(page);
+    const s = await sessions.latest();
     await page.click('#to-pricing');
     await page.click('#to-docs');
     await page.goBack(); // popstate: /pricing again
@@ -54,7 +57,8 @@ describe('tracker.js in Chromium', () => {
     await page.waitForTimeout(100);
     await page.evaluate(() => (window as any).edgereplay('event', 'signup', { plan: 'pro' }));
     await page.evaluate(() => (window as any).edgereplay('end'));
-    const row = await eventually(() => sessionRow(s.session_id), (r) => Boolean(r?.ended_at));
+    // The end and the batches before it land in any order: wait for all of them.
+    const row = await eventually(() => sessionRow(s.session_id), (r) => Boolean(r?.ended_at) && r.page_views === 5 && r.custom_events === 2, 15_000);
     const bucket = await stack.bucket();
     const { raw, lines } = await storedLines(bucket, s.session_id);
     const of = (type: string) => lines.filter((l) => l.type === type);
@@ -84,15 +88,15 @@ describe('tracker.js in Chromium', () => {
   });
 
   it('continues the same session across a reload', async () => {
-    const page = await browser.newPage();
+    const { page, sessions } = await newPage();
     await page.goto(`${site.url}/docs`);
-    const first = await sessionOf(page);
+    const first = await sessions.latest();
+    await eventually(() => sessionRow(first.session_id), (r) => r?.page_views === 1);
     await page.reload();
-    const second = await sessionOf(page);
-    assert.equal(second.session_id, first.session_id);
     await page.click('#to-home');
     const row = await eventually(() => sessionRow(first.session_id), (r) => r?.page_views === 3, 8000);
     assert.equal(row.page_views, 3); // /docs, /docs after the reload, /
+    assert.equal(sessions.started.length, 1, 'the reloaded page started no session of its own');
     const { rows } = await stack.db.query('SELECT count(*)::int AS n FROM sessions WHERE id = $1', [first.session_id]);
     assert.equal(rows[0].n, 1);
     await page.close();
@@ -100,9 +104,9 @@ describe('tracker.js in Chromium', () => {
 
   it('loses nothing while offline and sends it once back online', async () => {
     const context = await browser.newContext();
-    const page = await context.newPage();
+    const { page, sessions } = await newPage(context);
     await page.goto(`${site.url}/`);
-    const s = await sessionOf(page);
+    const s = await sessions.latest();
     await eventually(() => sessionRow(s.session_id), (r) => r?.page_views === 1);
     await context.setOffline(true);
     for (const id of ['#to-pricing', '#to-docs', '#submit']) await page.click(id);
@@ -115,6 +119,55 @@ describe('tracker.js in Chromium', () => {
     const { lines } = await storedLines(await stack.bucket(), s.session_id);
     const keys = lines.map((l) => `${l.seq}:${l.i}`);
     assert.equal(new Set(keys).size, keys.length, 'no event stored twice');
+    await context.close();
+  });
+
+  it('gives a duplicated tab its own session: both tabs\' events are stored and counted', async () => {
+    // A person (a regular desktop Chrome user agent, not the headless one)
+    // duplicates a tab mid-visit: the browser copies the tab's sessionStorage
+    // into the new one.
+    const context = await browser.newContext({
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+    });
+    const original = await newPage(context);
+    await original.page.goto(`${site.url}/`);
+    const first = await original.sessions.latest();
+    await original.page.click('#to-pricing');
+    const copied = await original.page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
+    const duplicate = await newPage(context);
+    await duplicate.page.addInitScript((entries: string) => {
+      for (const [k, v] of JSON.parse(entries) as [string, string][]) sessionStorage.setItem(k, v);
+    }, copied);
+    await duplicate.page.goto(`${site.url}/pricing`);
+    const second = await duplicate.sessions.latest();
+    assert.notEqual(second.session_id, first.session_id, 'the copy started a session of its own');
+    // Both tabs go on clicking and navigating at the same time.
+    for (const tab of [original.page, duplicate.page, original.page, duplicate.page]) await tab.click('#to-docs');
+    await original.page.click('#submit');
+    await duplicate.page.click('#to-home');
+    for (const tab of [original.page, duplicate.page]) await tab.evaluate(() => (window as any).edgereplay('end'));
+    const bucket = await stack.bucket();
+    // Each tab's batches land in any order; wait until the end and every batch are in.
+    const settled = await Promise.all(
+      [first, second].map((s) =>
+        eventually(
+          async () => ({ row: await sessionRow(s.session_id), lines: (await storedLines(bucket, s.session_id)).lines }),
+          ({ row, lines }) => Boolean(row?.ended_at) && row.clicks === lines.filter((l) => l.type === 'click').length && row.clicks >= 3,
+          15_000,
+        ),
+      ),
+    );
+    const rows = settled.map((x) => x.row);
+    for (const [k, { row, lines }] of settled.entries()) {
+      assert.equal(row.event_count, lines.length, `session ${k}: counted = stored`);
+      assert.equal(row.clicks, lines.filter((l) => l.type === 'click').length);
+      assert.equal(row.page_views, lines.filter((l) => l.type === 'page_view').length);
+    }
+    // The original: /, /pricing, /docs (a second click on Docs stays there); the copy: /pricing, /docs, /.
+    assert.equal(rows[0].page_views, 3);
+    assert.equal(rows[1].page_views, 3);
+    assert.equal(rows[0].clicks, 4);
+    assert.equal(rows[1].clicks, 3);
     await context.close();
   });
 
@@ -155,6 +208,7 @@ describe('DOM replay in Chromium', () => {
 
   it('loads the replay chunk for a sampled session and records the DOM with inputs masked', async () => {
     const page = await browser.newPage();
+    const sessions = watchSessions(page);
     const chunk = page.waitForRequest((r) => /tracker-replay\.[0-9a-f]{10}\.js$/.test(r.url()));
     const snapshot = page.waitForRequest((r) => (r.postData() ?? '').includes('"type":"rrweb"'));
     await page.goto(`${site.url}/`);
@@ -162,9 +216,12 @@ describe('DOM replay in Chromium', () => {
     await snapshot; // the recorder runs and its full snapshot went out on its own
     await page.fill('#email', TYPED[0]);
     await page.click('#to-pricing');
+    const s = await sessions.latest();
     await page.evaluate(() => (window as any).edgereplay('end'));
-    const s = await page.evaluate(() => JSON.parse(sessionStorage.getItem('er_s') || 'null'));
-    assert.equal(s, null, 'the session was ended');
+    await eventually(
+      async () => (await stack.db.query('SELECT ended_at FROM sessions WHERE id = $1', [s.session_id])).rows[0],
+      (r) => Boolean(r?.ended_at),
+    );
     const bucket = await stack.bucket();
     const { lines, raw } = await eventually(
       async () => {

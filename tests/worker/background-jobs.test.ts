@@ -55,7 +55,7 @@ describe('background jobs', () => {
     assert.equal(before.rows[0].event_count, 1);
     await runCron(stack);
     await runCron(stack); // a second run finds nothing left to do
-    const { rows } = await db.query('SELECT event_count, page_views, clicks, exit_page, applied_seqs FROM sessions WHERE id = $1', [s.session_id]);
+    const { rows } = await db.query('SELECT event_count, page_views, clicks, exit_page, ARRAY(SELECT generate_series(lower(r), upper(r) - 1) FROM unnest(applied) AS r) AS applied_seqs FROM sessions WHERE id = $1', [s.session_id]);
     assert.deepEqual(rows[0], { event_count: 3, page_views: 2, clicks: 1, exit_page: '/pricing', applied_seqs: [0, 1] });
     assert.equal((await (await stack.bucket()).list({ prefix: 'pending/' })).objects.length, 0);
     const pages = await db.query(`SELECT page_views FROM page_daily WHERE site_id = $1 AND path = '/pricing'`, [siteId]);

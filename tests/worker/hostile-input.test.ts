@@ -7,7 +7,8 @@ import { resetStatements, seedSite, startStack, workerStatements, type Stack } f
 import { sendBatch, signToken, startSession } from './harness/session.ts';
 import { batchBody, mixedEvents, pageView } from './harness/factories.ts';
 
-const SQL_META = `'; DROP TABLE sessions; -- " \\ %_ $1 \u0000`;
+// (A NUL is refused per event before anything is stored: see the NUL tests.)
+const SQL_META = `'; DROP TABLE sessions; -- " \\ %_ $1`;
 
 describe('hostile input', () => {
   let stack: Stack;
@@ -25,7 +26,7 @@ describe('hostile input', () => {
   after(() => stack?.close());
 
   const sessionRow = async (id = s.session_id) =>
-    (await stack.db.query('SELECT event_count, page_views, clicks, applied_seqs, bytes_stored FROM sessions WHERE id = $1', [id])).rows[0];
+    (await stack.db.query('SELECT event_count, page_views, clicks, ARRAY(SELECT generate_series(lower(r), upper(r) - 1) FROM unnest(applied) AS r) AS applied_seqs, bytes_stored FROM sessions WHERE id = $1', [id])).rows[0];
   const objectCount = async () => (await (await stack.bucket()).list()).objects.length;
   const t = () => Date.parse(s.session_started_at);
   const post = (body: BodyInit, path = '/track/events/batch', headers: Record<string, string> = {}) =>
@@ -59,7 +60,7 @@ describe('hostile input', () => {
     ['201 events', () => post(batchBody(s, 0, mixedEvents(t(), 201))), 400, 'too_many_events'],
     ['deep nesting', () => post(batchBody(s, 0, [{ type: 'custom', ts: t(), name: 'x', props: JSON.parse('{"a":'.repeat(200) + '1' + '}'.repeat(200)) }])), 400, 'too_deep'],
     ['invalid UTF-8 in the envelope', () => post(Buffer.concat([Buffer.from('{"session_id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","events":[]}')])), 400, 'bad_utf8'],
-    ['a NUL byte in the session id', () => post(batchBody({ ...s, session_id: 'abc\u0000defgh' }, 0, [pageView(t())])), 400, 'bad_session_id'],
+    ['a NUL byte in the session id', () => post(batchBody({ ...s, session_id: 'abc\u0000defgh' }, 0, [pageView(t())])), 400, 'bad_utf8'],
     ['a session id with ../', () => post(batchBody({ ...s, session_id: '../../../etc' }, 0, [pageView(t())])), 400, 'bad_session_id'],
     ['a session id with /', () => post(batchBody({ ...s, session_id: 'abc/defghij' }, 0, [pageView(t())])), 400, 'bad_session_id'],
     ['SQL meta-characters as session id', () => post(batchBody({ ...s, session_id: SQL_META }, 0, [pageView(t())])), 400, 'bad_session_id'],

@@ -19,7 +19,7 @@ describe('ingest', () => {
   beforeEach(() => stack.probe.reset());
 
   async function sessionRow(id: string) {
-    const { rows } = await stack.db.query('SELECT event_count, page_views, clicks, applied_seqs, chunks FROM sessions WHERE id = $1', [id]);
+    const { rows } = await stack.db.query('SELECT event_count, page_views, clicks, ARRAY(SELECT generate_series(lower(r), upper(r) - 1) FROM unnest(applied) AS r) AS applied_seqs, chunks FROM sessions WHERE id = $1', [id]);
     return rows[0];
   }
   async function objectCount() {

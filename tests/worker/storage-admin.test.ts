@@ -174,10 +174,10 @@ describe('storage administration', () => {
     const id = 'orphaned_batch1';
     const prefix = `sessions/${isoDay(startedAt).replace(/-/g, '/')}/${id}/`;
     await bucket.put(`${prefix}events/0000000000.ndjson`, `{"ts":${startedAt.getTime() + 5},"seq":0,"i":0,"session_id":"${id}","type":"click","x":1,"y":2,"selector":"a"}\n`);
-    await bucket.put(`pending/${id}`, prefix, { customMetadata: { site_id: 'deleted_site', session_started_at: startedAt.toISOString(), prefix } });
+    await bucket.put(`pending/${id}/0000000000`, '', { customMetadata: { site_id: 'deleted_site', session_started_at: startedAt.toISOString() } });
     const worker = await stack.mf.getWorker('edgereplay');
     assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
-    assert.equal(await bucket.head(`pending/${id}`), null);
+    assert.equal(await bucket.head(`pending/${id}/0000000000`), null);
     assert.equal((await bucket.list({ prefix })).objects.length, 0);
     assert.equal((await stack.db.query('SELECT 1 FROM sessions WHERE id = $1', [id])).rowCount, 0);
   });

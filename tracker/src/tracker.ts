@@ -42,7 +42,17 @@ guard(() => {
 
   const ss = sessionStorage;
   const ls = localStorage;
-  let s = readJson<Session>(ss, SESSION_KEY);
+  // The session sits in sessionStorage only while no page of this tab runs:
+  // taken on load (and on a return from the back-forward cache, as a later
+  // page may have moved it on), put back on pagehide. "Duplicate tab" (and
+  // window.open) copy a live page's sessionStorage, so the copy finds none
+  // and starts a session of its own: two pages never share a seq counter.
+  let s: Session | null = null;
+  const take = () => {
+    s = readJson<Session>(ss, SESSION_KEY) || s;
+    ss.removeItem(SESSION_KEY);
+  };
+  take();
   let queue: Ev[] = [];
   let outbox = readOutbox(ls, OUTBOX_KEY);
   const inflight: Record<string, 1> = {};
@@ -52,7 +62,6 @@ guard(() => {
   let scrollSent = 0;
   let url = location.href;
 
-  const save = () => s && ss.setItem(SESSION_KEY, JSON.stringify(s));
   const post = (path: string, body: string, beacon?: boolean) =>
     beacon && n.sendBeacon(api + path, body)
       ? Promise.resolve(202)
@@ -65,7 +74,7 @@ guard(() => {
     post(p.ended_at ? '/track/session/end' : '/track/events/batch', JSON.stringify(p), beacon)
       .then((status) => {
         // 2xx: stored; 4xx: will never be accepted (but 429: later). Either way it leaves the outbox.
-        if (status >= 500 || status == 429) throw status;
+        if (status >= 500 || status == 429) throw 0;
         if (status >= 400) drop(status);
         outbox = outbox.filter((o) => idOf(o) != id);
         writeOutbox(ls, OUTBOX_KEY, outbox);
@@ -86,7 +95,6 @@ guard(() => {
       if (end && !queue.length) b.ended_at = end;
       outbox.push(b);
     } while (queue.length);
-    save();
     writeOutbox(ls, OUTBOX_KEY, outbox);
   }
 
@@ -101,10 +109,7 @@ guard(() => {
   function push(e: Omit<Ev, 'ts'> & { ts?: number }) {
     const t = now();
     queue.push({ ts: t, ...e } as Ev);
-    if (s) {
-      s.la = t;
-      save();
-    }
+    if (s) s.la = t;
     if (queue.length >= FLUSH_AT) flush();
   }
 
@@ -124,16 +129,17 @@ guard(() => {
         // Language and time zone come from the request's headers at the server.
         body: JSON.stringify({ site_id: site, url, referrer: d.referrer, screen: screen.width + 'x' + screen.height }),
       });
-      if (r.status >= 500) throw r.status;
-      if (!r.ok) return; // unknown site or origin: nothing to retry
+      if (!r.ok) {
+        if (r.status >= 500) throw 0;
+        return; // unknown site or origin: nothing to retry
+      }
       s = await r.json();
       s!.seq = 0;
       s!.la = now();
-      save();
     }
     retry();
     flush();
-    setInterval(guard(() => flush()), s!.batch_interval_ms || 2e4);
+    setInterval(guard(flush), s!.batch_interval_ms || 2e4);
     if (s!.replay && attr('replay') != 'false') {
       const el = d.createElement('script');
       el.src = api + '/' + REPLAY_FILE;
@@ -155,7 +161,6 @@ guard(() => {
       flush();
       cut(now());
       retry();
-      ss.removeItem(SESSION_KEY);
       s = null;
     }
   });
@@ -192,9 +197,16 @@ guard(() => {
   });
   on(d, 'visibilitychange', () => {
     push({ type: 'visibility', state: d.visibilityState });
-    if (d.visibilityState == 'hidden') flush(true);
+    if (d.hidden) flush(true);
   });
-  on(w, 'pagehide', () => flush(true));
+  on(w, 'pagehide', () => {
+    flush(true);
+    ss.setItem(SESSION_KEY, JSON.stringify(s)); // "null" after an end reads back as none
+    // Handed on: this page cuts no more batches (visibilitychange follows
+    // pagehide) unless it comes back from the back-forward cache (pageshow).
+    s = null;
+  });
+  on(w, 'pageshow', take);
   if (attr('errors') != null) on(w, 'error', (e: ErrorEvent) => push({ type: 'error', message: String(e.message).slice(0, 500), source: e.filename }));
 
   // Single-page apps: a page view whenever the URL changes.

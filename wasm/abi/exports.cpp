@@ -217,6 +217,50 @@ int32_t er_compacted_key(const uint8_t* sid, uint32_t sid_len, const uint8_t* st
   return key.ok() ? bytes_result(std::move(key).value()) : fail(key.error());
 }
 
+// Part 1: sessions/YYYY/MM/DD/ for the UTC day of epoch_ms.
+ER_EXPORT(er_day_prefix)
+int32_t er_day_prefix(double epoch_ms) {
+  int64_t ms = 0;
+  if (!to_int(epoch_ms, &ms)) return fail(Error::bad_argument);
+  Result<std::string> prefix = day_prefix(ms);
+  return prefix.ok() ? bytes_result(std::move(prefix).value()) : fail(prefix.error());
+}
+
+// Part 1: the top-level folder `which` names: 0 sessions/, 1 pending/, 2 quarantine/.
+ER_EXPORT(er_root_prefix)
+int32_t er_root_prefix(uint32_t which) {
+  Result<std::string> prefix = root_prefix(which);
+  return prefix.ok() ? bytes_result(std::move(prefix).value()) : fail(prefix.error());
+}
+
+// Part 1: pending/{session_id}/{seq:010} (kind 0) or quarantine/… (kind 1);
+// seq -1: the session's marker folder, pending/{session_id}/.
+ER_EXPORT(er_marker_key)
+int32_t er_marker_key(uint32_t kind, const uint8_t* sid, uint32_t sid_len, double seq) {
+  int64_t n = 0;
+  if (kind > 1) return fail(Error::bad_argument);
+  if (!to_int(seq, &n)) return fail(Error::bad_seq);
+  Result<std::string> key = marker_key(static_cast<MarkerKind>(kind), view(sid, sid_len), n);
+  return key.ok() ? bytes_result(std::move(key).value()) : fail(key.error());
+}
+
+// Part 0: {"kind":"chunk|compacted|pending|quarantine","session_id","seq"?,"day"?}.
+ER_EXPORT(er_parse_key)
+int32_t er_parse_key(const uint8_t* key, uint32_t len) {
+  Result<ParsedKey> parsed = parse_key(view(key, len));
+  if (!parsed.ok()) return fail(parsed.error());
+  const ParsedKey& k = parsed.value();
+  State& s = state();
+  s.meta.assign("{\"kind\":");
+  json::append_quoted(key_kind_name(k.kind), &s.meta);
+  append_field(&s.meta, "session_id", k.session_id);
+  if (k.seq >= 0) append_number(&s.meta, "seq", k.seq);
+  if (!k.day.empty()) append_field(&s.meta, "day", k.day);
+  s.meta.push_back('}');
+  set_parts(s.meta, {});
+  return 0;
+}
+
 // Part 0: the delta recounted from stored NDJSON lines.
 ER_EXPORT(er_aggregate_delta)
 int32_t er_aggregate_delta(const uint8_t* ndjson, uint32_t len) {

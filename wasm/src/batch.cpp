@@ -379,6 +379,11 @@ Error Ingestor::ingest(std::string_view body, int64_t now_ms, const Limits& limi
                                                                     : std::string_view();
     Result<int64_t> ended_ms = parse_timestamp(ended);
     if (!ended_ms.ok()) return Error::bad_ended_at;
+    // Compaction and idle expiry order by it: a client may not put a session
+    // before its own start or after now.
+    if (ended_ms.value() < out->started_at_ms - limits.max_skew_ms ||
+        ended_ms.value() > now_ms + limits.max_skew_ms)
+      return Error::bad_ended_at;
     out->ended_at_ms = ended_ms.value();
   }
 

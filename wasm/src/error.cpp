@@ -42,7 +42,8 @@ std::string_view error_message(Error e) noexcept {
     case Error::bad_argument: return "An argument to the core was out of range.";
     case Error::bad_delta: return "The aggregate delta could not be read.";
     case Error::out_of_memory: return "The core ran out of memory.";
-    case Error::bad_ended_at: return "ended_at must be an ISO 8601 time with a zone, or epoch milliseconds.";
+    case Error::bad_ended_at:
+      return "ended_at must be an ISO 8601 time with a zone, or epoch milliseconds, between the session start and now.";
   }
   return "Unknown error.";
 }

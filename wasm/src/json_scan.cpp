@@ -92,9 +92,31 @@ bool Scanner::scan_string(std::string_view* raw, bool* has_escape) noexcept {
       char e = p[1];
       if (e == 'u') {
         if (p + 6 > end) return fail();
-        for (int k = 2; k < 6; ++k)
-          if (hex_value(p[k]) < 0) return fail();
+        uint32_t cp = 0;
+        for (int k = 2; k < 6; ++k) {
+          int h = hex_value(p[k]);
+          if (h < 0) return fail();
+          cp = cp * 16 + static_cast<uint32_t>(h);
+        }
         p += 6;
+        // Well-formed JSON, but text PostgreSQL (and most consumers) cannot
+        // store: U+0000, and a UTF-16 surrogate not part of a pair.
+        if (cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) {
+          bad_text = true;
+        } else if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t lo = 0;
+          bool paired = p + 6 <= end && p[0] == '\\' && p[1] == 'u';
+          for (int k = 2; paired && k < 6; ++k) {
+            int h = hex_value(p[k]);
+            if (h < 0) paired = false;
+            lo = lo * 16 + static_cast<uint32_t>(h < 0 ? 0 : h);
+          }
+          if (paired && lo >= 0xDC00 && lo <= 0xDFFF) {
+            p += 6;
+          } else {
+            bad_text = true;
+          }
+        }
       } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
                  e == 'r' || e == 't') {
         p += 2;

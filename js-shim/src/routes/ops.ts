@@ -5,6 +5,7 @@ import { secretProblem } from '../lib/secrets';
 import { hasCache, pingCache } from '../storage/d1-cache-sync';
 import { connect, ping } from '../storage/pg';
 import { ABI_VERSION } from '../core';
+import { quarantined } from '../services/reconcile';
 import { TRACKER_HASH } from './tracker';
 import { REPLAY_FILE } from '../../generated/tracker-assets';
 import { CORE_WASM_SHA256 } from '../../generated/build-info';
@@ -37,10 +38,14 @@ export async function healthOf(env: AppEnv) {
     : { status: 'missing' };
   const d1: Check = hasCache(env) ? await timed(() => pingCache(env)) : { status: 'missing' };
   const r2: Check = env.EVENTS ? await timed(() => env.EVENTS.head('health/probe')) : { status: 'missing' };
+  // Batches reconcile gave up on (storage view lists them): visible, but the
+  // service itself is not degraded by them.
+  const q = env.EVENTS ? await quarantined(env.EVENTS, 100).catch(() => null) : null;
+  const quarantine = q ? { status: q.count ? ('failing' as const) : ('ok' as const), count: q.count, more: q.more } : { status: 'missing' as const, count: 0 };
   const problem = secretProblem(env);
   const secrets: Check = problem ? { status: env.TOKEN_SECRET ? 'failing' : 'missing', error: problem } : { status: 'ok' };
   const status = postgres.status !== 'ok' || problem ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
-  return { status, checks: { postgres, d1, r2, secrets } } as const;
+  return { status, checks: { postgres, d1, r2, quarantine, secrets } } as const;
 }
 
 const ops = new Hono<AppBindings>();

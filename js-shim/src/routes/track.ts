@@ -8,13 +8,13 @@ import { ApiError } from '../errors';
 import { readBody, readJson } from '../lib/body';
 import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
 import { db, isConnectionError } from '../lib/db';
-import { DEFAULT_R2_PUT_TIMEOUT_MS, limitTracking, withDeadline } from '../lib/limits';
+import { limitTracking } from '../lib/limits';
 import { dailyVisitorId, randomId, signSessionToken, SITE_ID, verifySessionToken } from '../lib/token';
 import { compactInBackground } from '../services/background';
+import { ingestBatch, type BatchKind } from '../services/ingest';
 import { originAllowed, siteForIngest, siteForStart } from '../services/sites';
 import { syncSessions } from '../storage/d1-cache-sync';
-import { applyBatch, insertSession } from '../storage/pg';
-import { markPending, putChunk } from '../storage/r2';
+import { insertSession } from '../storage/pg';
 import { getCore } from '../wasm';
 
 const START_BODY_LIMIT = 16 * 1024;
@@ -129,8 +129,6 @@ track.post('/session/start', async (c) => {
   });
 });
 
-type BatchKind = 'batch' | 'event' | 'end';
-
 async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   const core = getCore();
   const bytes = await readBody(c.req.raw, core.getLimits().maxBatchBytes);
@@ -151,45 +149,11 @@ async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   if (site === null) throw new ApiError(404, 'unknown_site', `No site ${siteId}.`);
   if (site && !originAllowed(site, origin)) throw new ApiError(403, 'origin_not_allowed', `Origin ${origin} may not track site ${siteId}.`);
 
-  if (meta.accepted > 0) {
-    try {
-      const timeout = Number(c.env.R2_PUT_TIMEOUT_MS ?? DEFAULT_R2_PUT_TIMEOUT_MS);
-      const put = putChunk(c.env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
-      await withDeadline(put, timeout, 'R2 put');
-    } catch (err) {
-      console.error('r2 put failed', err);
-      throw new ApiError(503, 'storage_unavailable', 'The batch could not be stored; retry it.', { 'Retry-After': '5' });
-    }
-  }
-
-  let deferred = false;
-  let duplicate = false;
-  if (meta.accepted > 0 || kind === 'end') {
-    try {
-      const row = await applyBatch(db(c), {
-        siteId,
-        sessionId: meta.session_id,
-        startedAtMs: meta.started_at_ms,
-        seq: meta.seq,
-        delta: meta.delta,
-        insights: meta.insights,
-        bytes: ndjson.length,
-        endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
-      });
-      if (row) c.executionCtx.waitUntil(syncSessions(c.env, [row]));
-      else duplicate = true;
-    } catch (err) {
-      // The events are safe in R2; the aggregates wait for reconcile.
-      console.error('aggregate apply deferred', err);
-      deferred = true;
-      const prefix = meta.r2_key.slice(0, meta.r2_key.indexOf('/events/') + 1);
-      c.executionCtx.waitUntil(markPending(c.env.EVENTS, prefix, siteId, meta.session_started_at).catch(() => undefined));
-    }
-  }
+  const outcome = await ingestBatch(c.env, c.executionCtx, () => db(c), kind, meta, ndjson, siteId, now);
   if (kind === 'end') {
     compactInBackground(c.env, c.executionCtx, { id: meta.session_id, site_id: siteId, started_at: meta.session_started_at });
   }
-  return c.json({ accepted: meta.accepted, rejected: meta.rejected, reasons: meta.reasons, duplicate, deferred }, 202);
+  return c.json(outcome, 202);
 }
 
 track.post('/events/batch', (c) => ingest(c, 'batch'));

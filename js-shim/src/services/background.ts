@@ -8,6 +8,7 @@ import { listSites } from '../storage/pg-sites';
 import { compactSession, type SessionLocation } from './replay';
 import { reconcilePending } from './reconcile';
 import { enforceRetention } from './storage-admin';
+import { getCore } from '../wasm';
 
 /** wrangler.toml [triggers]: the daily run at 03:17 UTC enforces each site's retention. */
 export const DAILY_CRON = '17 3 * * *';
@@ -43,11 +44,22 @@ export async function catchUpCache(env: AppEnv, sql: Sql, batch = 500): Promise<
   return rows.length;
 }
 
-export async function compactEnded(env: AppEnv, sql: Sql, limit = 50): Promise<number> {
-  const sessions = await sessionsToCompact(sql, limit);
+/**
+ * Compacts ended sessions (and, once more, sessions compacted while they could
+ * still receive batches and now cannot, which deletes their chunks). Each
+ * session's failure is its own: it is logged, goes to the back of the queue,
+ * and the others carry on.
+ */
+export async function compactEnded(env: AppEnv, sql: Sql, limit = 50, now = Date.now()): Promise<number> {
+  const limits = getCore().getLimits();
+  const sessions = await sessionsToCompact(sql, limit, (limits.maxSessionAgeMs + limits.maxSkewMs) / 1000);
   const done: string[] = [];
   for (const s of sessions) {
-    await compactSession(env.EVENTS, s);
+    try {
+      await compactSession(env.EVENTS, s, now);
+    } catch (err) {
+      console.warn('compaction failed', s.id, err);
+    }
     done.push(s.id);
   }
   await markCompacted(sql, done);
@@ -64,7 +76,9 @@ export async function runScheduled(env: AppEnv, cron: string): Promise<Record<st
       done.retention_r2_keys_deleted = retention.r2_keys_deleted;
       return done;
     }
-    done.reconciled = await reconcilePending(env, sql);
+    const reconciled = await reconcilePending(env, sql);
+    done.reconciled = reconciled.reconciled;
+    if (reconciled.quarantined) done.quarantined = reconciled.quarantined;
     const ended = await endIdleSessions(sql, IDLE_MS, 500);
     await syncSessions(env, ended);
     done.ended = ended.length;

@@ -1,40 +1,38 @@
-// Reconcile: when Postgres was unreachable after a chunk reached R2, the batch
-// was answered 202 with its aggregates deferred and a pending/ marker written.
-// Here each marked session's events are re-read from R2, split by seq, and
-// every seq's delta is applied with the same guarded statement as ingest, so
-// seqs already applied change nothing and missing ones land exactly once.
+// Reconcile: a batch whose chunk reached R2 but whose aggregates could not be
+// applied (Postgres unreachable, or a put that landed after its 503) left a
+// pending marker per (session, seq). Here each marked seq's events are read
+// back from R2 (its chunk, else the compacted object's lines of that seq) and
+// applied with the same guarded statement as ingest, so a seq already counted
+// changes nothing and a missing one lands exactly once. A marker is deleted
+// only after its own seq was applied, so a marker written meanwhile for
+// another seq is never lost. A seq that keeps failing for another reason than
+// an unreachable database is quarantined with the reason, after
+// MAX_ATTEMPTS runs, and never blocks the other sessions.
 import type { AppEnv } from '../env';
-import { applyBatch, type SessionRow, type Sql } from '../storage/pg';
-import { deleteKeys, listPrefix, PENDING_PREFIX } from '../storage/r2';
+import { isConnectionError } from '../lib/db';
 import { syncSessions } from '../storage/d1-cache-sync';
+import { applyBatch, SessionErasedError, type SessionRow, type Sql } from '../storage/pg';
+import { deleteKeys, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
-import { loadReplay, prefixOf, type SessionLocation } from './replay';
+import { chunkKeyOf, inRanges, sessionObjects, type SessionLocation } from './replay';
 
+export const MAX_ATTEMPTS = 5;
+/** Markers handled per run: R2 and Postgres calls stay bounded whatever the backlog. */
+const MARKERS_PER_RUN = 200;
 const NEWLINE = 10;
 
-/** Splits merged NDJSON into per-seq slices (lines start {"ts":…,"seq":N,). */
-function linesBySeq(ndjson: Uint8Array): Map<number, Uint8Array[]> {
-  const bySeq = new Map<number, Uint8Array[]>();
+/** The lines of one seq in a merged stream (lines start {"ts":…,"seq":N,). */
+function linesOfSeq(ndjson: Uint8Array, seq: number): Uint8Array {
   const decoder = new TextDecoder();
+  const parts: Uint8Array[] = [];
   let start = 0;
   while (start < ndjson.length) {
     let end = ndjson.indexOf(NEWLINE, start);
     if (end < 0) end = ndjson.length;
-    const line = ndjson.subarray(start, end + 1);
-    const head = decoder.decode(line.subarray(0, 64));
-    const m = /"seq":(\d+)/.exec(head);
-    if (m) {
-      const seq = Number(m[1]);
-      const list = bySeq.get(seq) ?? [];
-      list.push(line);
-      bySeq.set(seq, list);
-    }
+    const m = /"seq":(\d+)/.exec(decoder.decode(ndjson.subarray(start, Math.min(end, start + 64))));
+    if (m && Number(m[1]) === seq) parts.push(ndjson.subarray(start, end + 1));
     start = end + 1;
   }
-  return bySeq;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -44,49 +42,110 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export async function reconcileSession(env: AppEnv, sql: Sql, s: SessionLocation): Promise<SessionRow[]> {
-  const replay = await loadReplay(env.EVENTS, s);
-  const rows: SessionRow[] = [];
-  const core = getCore();
-  for (const [seq, lines] of [...linesBySeq(replay.ndjson)].sort((a, b) => a[0] - b[0])) {
-    const bytes = concat(lines);
-    const row = await applyBatch(sql, {
-      siteId: s.site_id,
-      sessionId: s.id,
-      startedAtMs: new Date(s.started_at).getTime(),
-      seq,
-      delta: core.aggregateDelta(bytes),
-      insights: core.batchInsights(bytes),
-      bytes: bytes.length,
-    });
-    if (row) rows.push(row);
-  }
-  return rows;
+/** The stored events of one seq: its chunk, or its lines in the compacted object. */
+async function storedSeq(bucket: R2Bucket, s: SessionLocation, seq: number): Promise<Uint8Array | null> {
+  const chunk = await bucket.get(chunkKeyOf(s, seq));
+  if (chunk) return new Uint8Array(await chunk.arrayBuffer());
+  const { compacted, covered } = await sessionObjects(bucket, s);
+  if (!compacted || !inRanges(covered, seq)) return null;
+  const body = await bucket.get(compacted.key);
+  return body ? linesOfSeq(new Uint8Array(await body.arrayBuffer()), seq) : null;
 }
 
-/** Reconciles every session with a pending marker; returns how many. */
-export async function reconcilePending(env: AppEnv, sql: Sql): Promise<number> {
-  const markers = await listPrefix(env.EVENTS, PENDING_PREFIX);
-  let done = 0;
-  for (const marker of markers) {
-    const meta = marker.customMetadata ?? {};
-    const sessionId = marker.key.slice(PENDING_PREFIX.length);
-    if (!meta.site_id || !meta.session_started_at) continue;
-    const session = { id: sessionId, site_id: meta.site_id, started_at: meta.session_started_at };
+/** Applies one marked seq; returns the updated row (null when it was already counted or holds nothing). */
+export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, seq: number): Promise<SessionRow | null> {
+  const bytes = await storedSeq(env.EVENTS, s, seq);
+  if (!bytes || !bytes.length) return null;
+  return applyBatch(sql, {
+    siteId: s.site_id,
+    sessionId: s.id,
+    startedAtMs: new Date(s.started_at).getTime(),
+    seq,
+    delta: getCore().aggregateDelta(bytes),
+    insights: getCore().batchInsights(bytes),
+    bytes: bytes.length,
+  });
+}
+
+function errorReason(err: unknown): string {
+  const code = (err as { code?: string })?.code;
+  return `${(err as Error)?.name ?? 'Error'}${code ? ` ${code}` : ''}`.slice(0, 100);
+}
+
+export interface ReconcileRun {
+  reconciled: number;
+  retried: number;
+  quarantined: number;
+}
+
+/** Works through the pending markers (a bounded number per run). */
+export async function reconcilePending(env: AppEnv, sql: Sql): Promise<ReconcileRun> {
+  const core = getCore();
+  const run: ReconcileRun = { reconciled: 0, retried: 0, quarantined: 0 };
+  const page = await env.EVENTS.list({ prefix: core.rootPrefix('pending'), limit: MARKERS_PER_RUN, include: ['customMetadata'] });
+  const rows: SessionRow[] = [];
+  for (const marker of page.objects) {
+    const parsed = core.parseKey(marker.key);
+    const meta = (marker.customMetadata ?? {}) as unknown as MarkerMeta;
+    if (!parsed || parsed.kind !== 'pending' || !meta.site_id || !meta.session_started_at) {
+      await deleteKeys(env.EVENTS, [marker.key]); // not a marker this code writes
+      continue;
+    }
+    const session = { id: parsed.session_id, site_id: meta.site_id, started_at: meta.session_started_at };
     try {
-      const rows = await reconcileSession(env, sql, session);
-      if (rows.length) await syncSessions(env, [rows[rows.length - 1]]);
+      const row = await reconcileSeq(env, sql, session, parsed.seq!);
+      if (row) rows.push(row);
+      await deleteKeys(env.EVENTS, [marker.key]);
+      run.reconciled++;
     } catch (err) {
-      // 23503 foreign_key_violation: the site was deleted after the batch was
-      // stored, so its events have no home left; anything else waits for the next run.
-      if ((err as { code?: string }).code !== '23503') {
-        console.warn('reconcile deferred', sessionId, err);
+      // Postgres still unreachable: every marker waits for the next run.
+      if (isConnectionError(err)) break;
+      if (err instanceof SessionErasedError) {
+        // Stored after its session was erased: it goes, with the marker.
+        await deleteKeys(env.EVENTS, [...(await sessionObjects(env.EVENTS, session)).objects.map((o) => o.key), marker.key]);
         continue;
       }
-      await deleteKeys(env.EVENTS, (await listPrefix(env.EVENTS, prefixOf(session))).map((o) => o.key));
+      // 23503 foreign_key_violation: the site was deleted after the batch was
+      // stored, so its events have no home left.
+      if ((err as { code?: string }).code === '23503') {
+        await deleteKeys(env.EVENTS, [...(await sessionObjects(env.EVENTS, session)).objects.map((o) => o.key), marker.key]);
+        continue;
+      }
+      const attempts = Number(meta.attempts ?? 0) + 1;
+      console.warn('reconcile failed', marker.key, attempts, err);
+      if (attempts >= MAX_ATTEMPTS) {
+        const key = core.markerKey('quarantine', session.id, parsed.seq!);
+        if (key.ok) await putMarker(env.EVENTS, key.key, { ...meta, attempts: String(attempts), reason: errorReason(err) });
+        await deleteKeys(env.EVENTS, [marker.key]);
+        run.quarantined++;
+      } else {
+        await putMarker(env.EVENTS, marker.key, { ...meta, attempts: String(attempts), reason: errorReason(err) });
+        run.retried++;
+      }
     }
-    await deleteKeys(env.EVENTS, [marker.key]);
-    done++;
   }
-  return done;
+  if (rows.length) await syncSessions(env, rows);
+  return run;
+}
+
+/** Quarantined seqs, for the storage view and /health (at most `limit` listed). */
+export async function quarantined(bucket: R2Bucket, limit = 100) {
+  const core = getCore();
+  const page = await bucket.list({ prefix: core.rootPrefix('quarantine'), limit, include: ['customMetadata'] });
+  return {
+    count: page.objects.length,
+    more: page.truncated,
+    items: page.objects.map((o) => {
+      const parsed = core.parseKey(o.key);
+      const meta = (o.customMetadata ?? {}) as unknown as MarkerMeta;
+      return {
+        session_id: parsed?.session_id ?? null,
+        seq: parsed?.seq ?? null,
+        site_id: meta.site_id ?? null,
+        attempts: Number(meta.attempts ?? 0),
+        reason: meta.reason ?? null,
+        since: meta.marked_at ?? o.uploaded.toISOString(),
+      };
+    }),
+  };
 }

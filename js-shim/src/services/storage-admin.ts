@@ -9,8 +9,12 @@ import { hasCache, removeSessions, removeSessionsWhere } from '../storage/d1-cac
 import type { Sql } from '../storage/pg';
 import {
   countSessionsInScope,
+  countUnpurged,
   deletePageRollups,
   deleteSessionRows,
+  markPurged,
+  pruneTombstones,
+  unpurgedSessions,
   insertAudit,
   pruneRollups,
   retentionPolicies,
@@ -24,18 +28,23 @@ import {
   type ClearScope,
   type StoredSession,
 } from '../storage/pg-storage';
-import { CallBudget, deleteKeys, listFolders, listPrefix, PENDING_PREFIX, scanPrefix } from '../storage/r2';
+import { CallBudget, listFolders, scanPrefix } from '../storage/r2';
+import type { MarkerKind } from '../core';
 import { getCore } from '../wasm';
 import { loadReplay, prefixOf } from './replay';
+import { quarantined } from './reconcile';
 
 const DAY_MS = 86_400_000;
 /** R2 calls one clear, retention run or stats scan may make (see CallBudget). */
 export const R2_CALL_BUDGET = 500;
 /** Sessions deleted per Postgres statement. */
 const ROWS_PER_BATCH = 500;
-const SESSIONS_PREFIX = 'sessions/';
 
-const dayPrefix = (day: Date) => `${SESSIONS_PREFIX}${day.toISOString().slice(0, 10).replace(/-/g, '/')}/`;
+function dayPrefix(day: Date): string {
+  const r = getCore().dayPrefix(day.getTime());
+  if (!r.ok) throw new Error(`no day prefix for ${day.toISOString()}: ${r.code}`);
+  return r.key;
+}
 export const startOfDay = (ms: number) => new Date(ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS));
 
 // ---------------------------------------------------------------- stats
@@ -75,7 +84,8 @@ export async function storageStats(env: AppEnv, sql: Sql, from: Date, to: Date) 
     });
   }
   let pending = 0;
-  if (complete) complete = await scanPrefix(env.EVENTS, PENDING_PREFIX, budget, (objects) => void (pending += objects.length));
+  if (complete) complete = await scanPrefix(env.EVENTS, getCore().rootPrefix('pending'), budget, (objects) => void (pending += objects.length));
+  const quarantine = await quarantined(env.EVENTS);
   for (const s of await sessionsPerSiteDay(sql, from, to)) {
     const r = row(s.site_id as string, s.day as string);
     r.sessions = s.sessions as number;
@@ -91,7 +101,9 @@ export async function storageStats(env: AppEnv, sql: Sql, from: Date, to: Date) 
       r2_objects: bySiteDay.reduce((n, r) => n + r.r2_objects, 0),
       r2_bytes: bySiteDay.reduce((n, r) => n + r.r2_bytes, 0),
       pending_markers: pending,
+      quarantined: quarantine.count,
     },
+    quarantine,
     tables: await tableRowCounts(sql),
     complete,
   };
@@ -177,27 +189,14 @@ function scopeText(s: ExportScope) {
 
 export interface ClearResult {
   sessions_deleted: number;
-  /** R2 keys deleted; a session's keys come from its row, so a key that held nothing counts too. */
+  /** R2 objects deleted (chunks, compacted objects, markers). */
   r2_keys_deleted: number;
   page_rows_deleted: number;
   cache: 'cleared' | 'none' | 'failed';
-  /** False when the R2 budget ran out: the same clear again continues. */
+  /** False when the R2 budget ran out: the same clear again continues where this one stopped. */
   complete: boolean;
+  /** Sessions of the scope with rows or R2 objects left. */
   remaining_sessions: number;
-}
-
-/**
- * Every key a session can have: one chunk per applied seq (chunk keys are
- * derived from the seq), the compacted object and a reconcile marker. Deleting
- * by key costs one R2 call per 1,000 keys, where listing would cost one per session.
- */
-export function sessionKeys(s: StoredSession): string[] {
-  const prefix = prefixOf(s);
-  return [
-    ...s.applied_seqs.map((seq) => `${prefix}events/${String(seq).padStart(10, '0')}.ndjson`),
-    `${prefix}compacted.ndjson`,
-    `${PENDING_PREFIX}${s.id}`,
-  ];
 }
 
 async function deleteBudgeted(bucket: R2Bucket, keys: string[], budget: CallBudget): Promise<boolean> {
@@ -209,34 +208,84 @@ async function deleteBudgeted(bucket: R2Bucket, keys: string[], budget: CallBudg
   return true;
 }
 
-/** One session, exactly: its objects are listed, and its page views and insights leave the rollups. */
-async function clearSession(env: AppEnv, sql: Sql, s: StoredSession): Promise<ClearResult> {
+/** The folder of a session's pending or quarantine markers, from the core. */
+function markerFolder(kind: MarkerKind, sessionId: string): string {
+  const r = getCore().markerKey(kind, sessionId, -1);
+  if (!r.ok) throw new Error(`no marker folder for ${sessionId}: ${r.code}`);
+  return r.key;
+}
+
+/**
+ * Every R2 object of one erased session, found by listing its prefix and its
+ * marker folders (never by rebuilding keys). False when the budget ran out.
+ */
+async function purgeSession(bucket: R2Bucket, s: StoredSession, budget: CallBudget): Promise<number | null> {
+  const keys: string[] = [];
+  for (const prefix of [prefixOf(s), markerFolder('pending', s.id), markerFolder('quarantine', s.id)]) {
+    if (!(await scanPrefix(bucket, prefix, budget, (objects) => void keys.push(...objects.map((o) => o.key))))) return null;
+  }
+  return (await deleteBudgeted(bucket, keys, budget)) ? keys.length : null;
+}
+
+/**
+ * Deletes the R2 objects of a scope's erased sessions whose tombstones say
+ * they may still have some, a page at a time, and marks each finished one
+ * purged: progress survives between calls, so a clear cut short by its budget
+ * continues where it stopped, whatever the number of sessions.
+ */
+async function purgeErased(env: AppEnv, sql: Sql, scope: ClearScope, budget: CallBudget): Promise<{ keys: number; complete: boolean }> {
+  let keys = 0;
+  for (;;) {
+    const page = await unpurgedSessions(sql, scope, 100);
+    if (!page.length) return { keys, complete: true };
+    const done: string[] = [];
+    let complete = true;
+    for (const s of page) {
+      const n = await purgeSession(env.EVENTS, s, budget);
+      if (n === null) {
+        complete = false;
+        break;
+      }
+      keys += n;
+      done.push(s.id);
+    }
+    await markPurged(sql, done);
+    if (!complete) return { keys, complete };
+  }
+}
+
+/**
+ * One session, exactly: its page views and insights leave the rollups
+ * (counted from its stored events), its row becomes a tombstone, then its
+ * objects go.
+ */
+async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: CallBudget): Promise<ClearResult> {
   const replay = await loadReplay(env.EVENTS, s);
   const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
   const insights = replay.ndjson.length ? getCore().batchInsights(replay.ndjson) : null;
-  const keys = [...(await listPrefix(env.EVENTS, prefixOf(s))).map((o) => o.key), `${PENDING_PREFIX}${s.id}`];
-  await deleteKeys(env.EVENTS, keys);
+  const deleted = await deleteSessionRows(sql, [s.id]);
   await subtractPageViews(sql, s.site_id, pages);
   if (insights) await subtractInsights(sql, s.site_id, insights);
-  const deleted = await deleteSessionRows(sql, [s.id]);
   await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
+  const purged = await purgeErased(env, sql, { sessionId: s.id }, budget);
   return {
     sessions_deleted: deleted,
-    r2_keys_deleted: keys.length - 1,
+    r2_keys_deleted: purged.keys,
     page_rows_deleted: 0,
     cache: hasCache(env) ? (cached ? 'cleared' : 'failed') : 'none',
-    complete: true,
-    remaining_sessions: 0,
+    complete: purged.complete,
+    remaining_sessions: purged.complete ? 0 : 1,
   };
 }
 
 /**
  * Everything under the day prefixes before `before`, whatever site it belongs
- * to (so objects no row points at go too), plus reconcile markers of sessions
- * that started before it.
+ * to (so objects no row points at go too), plus markers of sessions that
+ * started before it.
  */
 export async function deleteDaysBefore(bucket: R2Bucket, before: Date, budget: CallBudget): Promise<{ keys: number; complete: boolean }> {
+  if (before.getTime() <= 0) return { keys: 0, complete: true };
   const limit = dayPrefix(before);
   let keys = 0;
   const deleteAll = async (prefix: string): Promise<boolean> => {
@@ -265,10 +314,11 @@ export async function deleteDaysBefore(bucket: R2Bucket, before: Date, budget: C
     }
     return true;
   };
-  let complete = await walk(SESSIONS_PREFIX);
-  if (complete) {
+  let complete = await walk(getCore().rootPrefix('sessions'));
+  for (const kind of ['pending', 'quarantine'] as const) {
+    if (!complete) break;
     const stale: string[] = [];
-    complete = await scanPrefix(bucket, PENDING_PREFIX, budget, (objects) => {
+    complete = await scanPrefix(bucket, getCore().rootPrefix(kind), budget, (objects) => {
       for (const o of objects) {
         const started = Date.parse(o.customMetadata?.session_started_at ?? '');
         if (started < before.getTime()) stale.push(o.key);
@@ -281,41 +331,42 @@ export async function deleteDaysBefore(bucket: R2Bucket, before: Date, budget: C
 }
 
 /**
- * Clears a scope from R2, Postgres and the D1 cache. A site's sessions go in
- * batches (their R2 keys first, then their rows); everything-before-a-date
- * also sweeps R2 by day. Page rollups go once no session of the scope is left.
+ * Clears a scope from Postgres, R2 and the D1 cache. Rows go first, each
+ * leaving a tombstone in the same statement, so a batch arriving meanwhile is
+ * refused instead of re-creating its session; then the erased sessions' R2
+ * objects are listed and deleted (progress kept in the tombstones);
+ * everything-before-a-date also sweeps R2 by day. Page rollups go once
+ * nothing of the scope is left.
  */
 export async function clearStorage(env: AppEnv, sql: Sql, scope: ClearScope, budget = new CallBudget(R2_CALL_BUDGET)): Promise<ClearResult> {
+  const result: ClearResult = { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: hasCache(env) ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
   if (scope.sessionId) {
     const [s] = await sessionsInScope(sql, scope, 1);
-    if (!s) return { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: hasCache(env) ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
-    return clearSession(env, sql, s);
+    if (s) return clearSession(env, sql, s, budget);
+    // Already erased (perhaps cut short): finish its objects.
+    const purged = await purgeErased(env, sql, scope, budget);
+    return { ...result, r2_keys_deleted: purged.keys, complete: purged.complete, remaining_sessions: purged.complete ? 0 : 1 };
   }
-  const result: ClearResult = { sessions_deleted: 0, r2_keys_deleted: 0, page_rows_deleted: 0, cache: hasCache(env) ? 'cleared' : 'none', complete: true, remaining_sessions: 0 };
-  const sweepDays = !scope.siteId && scope.before;
-  if (sweepDays) {
-    const swept = await deleteDaysBefore(env.EVENTS, scope.before!, budget);
-    result.r2_keys_deleted += swept.keys;
-    result.complete = swept.complete;
-  }
-  while (result.complete) {
+  for (;;) {
     const batch = await sessionsInScope(sql, scope, ROWS_PER_BATCH);
     if (!batch.length) break;
-    if (!sweepDays) {
-      const keys = batch.flatMap(sessionKeys);
-      if (!(await deleteBudgeted(env.EVENTS, keys, budget))) {
-        result.complete = false;
-        break;
-      }
-      result.r2_keys_deleted += keys.length;
-    }
     const ids = batch.map((s) => s.id);
     result.sessions_deleted += await deleteSessionRows(sql, ids);
     await pruneRollups(sql, batch);
     if (!(await removeSessions(env, ids))) result.cache = 'failed';
     if (batch.length < ROWS_PER_BATCH) break;
   }
-  result.remaining_sessions = await countSessionsInScope(sql, scope);
+  if (!scope.siteId && scope.before) {
+    const swept = await deleteDaysBefore(env.EVENTS, scope.before, budget);
+    result.r2_keys_deleted += swept.keys;
+    result.complete = swept.complete;
+  }
+  if (result.complete) {
+    const purged = await purgeErased(env, sql, scope, budget);
+    result.r2_keys_deleted += purged.keys;
+    result.complete = purged.complete;
+  }
+  result.remaining_sessions = (await countSessionsInScope(sql, scope)) + (await countUnpurged(sql, scope));
   if (result.remaining_sessions > 0) result.complete = false;
   if (result.complete) {
     result.page_rows_deleted = await deletePageRollups(sql, scope);
@@ -368,6 +419,9 @@ export async function enforceRetention(env: AppEnv, sql: Sql, now = Date.now()) 
     keys += swept.keys;
     complete = swept.complete;
   }
+  // A tombstone matters while a batch of its session could still arrive (its
+  // start + 24 h); two days on, a purged one can go.
+  await pruneTombstones(sql, new Date(now - 2 * DAY_MS));
   if (sessions || keys) {
     await insertAudit(sql, { kind: 'system', id: 'retention' }, 'storage.retention', {}, { sessions_deleted: sessions, r2_keys_deleted: keys, complete, sites: perSite });
   }

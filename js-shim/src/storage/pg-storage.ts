@@ -7,7 +7,7 @@ import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 /** Every table the stats report on; a fixed list, spliced as identifiers. */
 export const COUNTED_TABLES = [
   'sites', 'sessions', 'page_daily', 'api_tokens', 'user', 'session', 'account', 'verification',
-  'deployment_history', 'admin_audit_log',
+  'deployment_history', 'admin_audit_log', 'erased_sessions',
 ] as const;
 
 export async function tableRowCounts(sql: Sql): Promise<Record<string, number>> {
@@ -35,7 +35,6 @@ export interface StoredSession {
   id: string;
   site_id: string;
   started_at: Date;
-  applied_seqs: number[];
 }
 
 function scopeWhere(sql: Sql, s: ClearScope) {
@@ -48,7 +47,7 @@ function scopeWhere(sql: Sql, s: ClearScope) {
 /** The next sessions a clear deletes, oldest first. */
 export async function sessionsInScope(sql: Sql, s: ClearScope, limit: number): Promise<StoredSession[]> {
   return sql<StoredSession[]>`
-    SELECT id, site_id, started_at, to_jsonb(applied_seqs) AS applied_seqs FROM sessions
+    SELECT id, site_id, started_at FROM sessions
     WHERE true ${scopeWhere(sql, s)} ORDER BY started_at, id LIMIT ${limit}`;
 }
 
@@ -61,7 +60,10 @@ export async function countSessionsInScope(sql: Sql, s: ClearScope): Promise<num
  * Deletes sessions and takes them out of the rollups in the same statement: a
  * visitor leaves the day's count with its last session (visitor_daily), each
  * session's rollup rows are subtracted. Every deletion of session rows goes
- * through here, so the rollups stay as if the sessions had never been.
+ * through here, so the rollups stay as if the sessions had never been. Each
+ * deleted session leaves a tombstone (erased_sessions) in the same statement,
+ * so no batch can re-create it (the batch statement checks tombstones) and a
+ * clear knows which sessions' R2 objects it still has to delete.
  * Session ids match [A-Za-z0-9_-], so a text[] literal needs no quoting.
  */
 export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number> {
@@ -82,9 +84,43 @@ export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number
       LEFT JOIN per_visitor p ON p.counted_by = g.id
       LEFT JOIN visitor v ON v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id,
       rollup_rows(-1, CASE WHEN g.visitor_id IS NULL OR v.sessions <= 0 THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 'g')}) r
-    ), rolled AS (${rollupUpsert(sql)})
+    ), rolled AS (${rollupUpsert(sql)}
+    ), tombstones AS (
+      INSERT INTO erased_sessions (id, site_id, started_at) SELECT id, site_id, started_at FROM gone
+      ON CONFLICT (id) DO NOTHING
+    )
     SELECT count(*)::int AS n FROM gone`;
   return row.n as number;
+}
+
+function tombstoneWhere(sql: Sql, s: ClearScope) {
+  return sql`
+    ${s.sessionId ? sql`AND id = ${s.sessionId}` : sql``}
+    ${s.siteId ? sql`AND site_id = ${s.siteId}` : sql``}
+    ${s.before ? sql`AND started_at < ${s.before}` : sql``}`;
+}
+
+/** Erased sessions of a scope whose R2 objects may still exist. */
+export async function unpurgedSessions(sql: Sql, s: ClearScope, limit: number): Promise<StoredSession[]> {
+  return sql<StoredSession[]>`
+    SELECT id, site_id, started_at FROM erased_sessions
+    WHERE purged_at IS NULL ${tombstoneWhere(sql, s)} ORDER BY started_at, id LIMIT ${limit}`;
+}
+
+export async function countUnpurged(sql: Sql, s: ClearScope): Promise<number> {
+  const [row] = await sql`SELECT count(*)::int AS n FROM erased_sessions WHERE purged_at IS NULL ${tombstoneWhere(sql, s)}`;
+  return row.n as number;
+}
+
+export async function markPurged(sql: Sql, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await sql`UPDATE erased_sessions SET purged_at = now() WHERE id = ANY(${`{${ids.join(',')}}`}::text[])`;
+}
+
+/** Tombstones of sessions no batch can reach any more (started before `before`) and whose objects are gone. */
+export async function pruneTombstones(sql: Sql, before: Date): Promise<number> {
+  const rows = await sql`DELETE FROM erased_sessions WHERE purged_at IS NOT NULL AND started_at < ${before} RETURNING id`;
+  return rows.length;
 }
 
 /**
@@ -206,7 +242,7 @@ export async function sessionsForExport(
       ${afterId ? sql`AND id > ${afterId}` : sql``}
     ORDER BY id LIMIT ${limit}`;
   // Bookkeeping columns say nothing about the visitor.
-  return rows.map(({ applied_seqs: _s, entry_key: _e, exit_key: _x, ...row }) => ({
+  return rows.map(({ applied: _s, entry_key: _e, exit_key: _x, ...row }) => ({
     ...row,
     duration_ms: Number(row.duration_ms),
     bytes_stored: Number(row.bytes_stored),

@@ -139,6 +139,13 @@ const NO_INSIGHTS: Insights = { cells: [], scroll: [], issues: [], errors: [], p
 const keyText = (k?: [number, number, number]) => (k ? `{${k.join(',')}}` : null);
 const tsOrNull = (ms?: number) => (ms === undefined ? null : ms / 1000);
 
+/** Thrown when a batch or reconcile targets a session a clear erased (ARCHITECTURE.md §5 rule 9). */
+export class SessionErasedError extends Error {
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} was erased`);
+  }
+}
+
 /**
  * A batch's one write: adds the delta to the session row, the difference it
  * makes to the session's rollup rows, the page views to the daily page rollup
@@ -146,10 +153,13 @@ const tsOrNull = (ms?: number) => (ms === undefined ? null : ms / 1000);
  * dead clicks, error groups, the latest page snapshot), in a single statement.
  * Insights on the page already open when the batch began (path "") take the
  * session's exit page as it was before this batch: every CTE reads the
- * snapshot the statement started from. The seq guard (applied_seqs) makes a
- * retried batch change nothing; an upsert, so a batch whose session row went
- * missing (Postgres down at start, a restore) still lands. Returns the updated
- * row, or null when the seq was already applied.
+ * snapshot the statement started from. The seq guard (`applied`, the counted
+ * seqs as ranges) makes a retried batch change nothing; a batch that stored
+ * no chunk (an empty session/end) sets ended_at without taking its seq, so a
+ * later batch under that seq is still counted. An upsert, so a batch whose
+ * session row went missing (Postgres down at start, a restore) still lands,
+ * unless a tombstone says the session was erased (then SessionErasedError).
+ * Returns the updated row, or null when the seq was already applied.
  */
 export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | null> {
   const d = b.delta;
@@ -158,20 +168,24 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
   // The open page's scroll depth after this batch: a new page view's, or the old one's deepened.
   const pageScroll = ins.page_view ? ins.scroll_tail : ins.scroll_lead;
   const rows = await sql`
-    WITH prev AS (
+    WITH gone AS (
+      SELECT 1 FROM erased_sessions WHERE id = ${b.sessionId}::text
+    ), prev AS (
       SELECT exit_page, page_scroll FROM sessions WHERE id = ${b.sessionId} AND site_id = ${b.siteId}
     ), s AS (
       INSERT INTO sessions AS t (id, site_id, started_at, last_seen_at, event_count, page_views, clicks, custom_events,
         errors, rrweb_events, max_scroll_percent, first_event_at, last_event_at, duration_ms, entry_page, exit_page,
-        entry_key, exit_key, chunks, bytes_stored, applied_seqs, ended_at, page_scroll)
-      VALUES (${b.sessionId}, ${b.siteId}, to_timestamp(${started}::float8),
+        entry_key, exit_key, chunks, bytes_stored, applied, ended_at, page_scroll)
+      SELECT ${b.sessionId}::text, ${b.siteId}::text, to_timestamp(${started}::float8),
         GREATEST(to_timestamp(${started}::float8), to_timestamp(${tsOrNull(d.last_ts)}::float8)),
         ${d.event_count}::int, ${d.page_views}::int, ${d.clicks}::int, ${d.custom_events}::int, ${d.errors}::int,
         ${d.rrweb_events}::int, ${d.max_scroll_percent}::real, to_timestamp(${tsOrNull(d.first_ts)}::float8),
-        to_timestamp(${tsOrNull(d.last_ts)}::float8), ${d.duration_ms ?? 0}::bigint, ${d.entry_page ?? null},
-        ${d.exit_page ?? null}, ${keyText(d.entry)}::bigint[], ${keyText(d.exit)}::bigint[],
-        ${b.bytes > 0 ? 1 : 0}::int, ${b.bytes}::bigint, ARRAY[${b.seq}::int], to_timestamp(${tsOrNull(b.endedAtMs)}::float8),
-        ${pageScroll}::smallint)
+        to_timestamp(${tsOrNull(d.last_ts)}::float8), ${d.duration_ms ?? 0}::bigint, ${d.entry_page ?? null}::text,
+        ${d.exit_page ?? null}::text, ${keyText(d.entry)}::bigint[], ${keyText(d.exit)}::bigint[],
+        ${b.bytes > 0 ? 1 : 0}::int, ${b.bytes}::bigint,
+        ${b.bytes > 0 ? sql`int4multirange(int4range(${b.seq}::int, ${b.seq}::int, '[]'))` : sql`'{}'::int4multirange`},
+        to_timestamp(${tsOrNull(b.endedAtMs)}::float8), ${pageScroll}::smallint
+      WHERE NOT EXISTS (SELECT 1 FROM gone)
       ON CONFLICT (id) DO UPDATE SET
         event_count = t.event_count + EXCLUDED.event_count,
         page_views = t.page_views + EXCLUDED.page_views,
@@ -195,7 +209,7 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
                         THEN EXCLUDED.exit_key ELSE t.exit_key END,
         chunks = t.chunks + EXCLUDED.chunks,
         bytes_stored = t.bytes_stored + EXCLUDED.bytes_stored,
-        applied_seqs = t.applied_seqs || EXCLUDED.applied_seqs,
+        applied = t.applied + EXCLUDED.applied,
         ended_at = COALESCE(EXCLUDED.ended_at, t.ended_at),
         page_scroll = CASE WHEN ${ins.page_view}::boolean THEN EXCLUDED.page_scroll
                            ELSE GREATEST(t.page_scroll, EXCLUDED.page_scroll) END,
@@ -204,7 +218,7 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         prev_duration_ms = t.duration_ms,
         prev_max_scroll_percent = t.max_scroll_percent,
         updated_at = now()
-      WHERE t.site_id = EXCLUDED.site_id AND NOT (EXCLUDED.applied_seqs[1] = ANY (t.applied_seqs))
+      WHERE t.site_id = EXCLUDED.site_id AND (isempty(EXCLUDED.applied) OR NOT t.applied @> EXCLUDED.applied)
       RETURNING t.*
     ), contrib AS (
       -- The row as it is now, less the row as it was (prev_duration_ms is NULL
@@ -290,8 +304,11 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         viewport_width = EXCLUDED.viewport_width, viewport_height = EXCLUDED.viewport_height
       WHERE EXCLUDED.ts >= page_snapshots.ts
     )
-    SELECT ${sessionColumns(sql)} FROM s`;
-  return rows.length ? normaliseSession(rows[0]) : null;
+    SELECT s.*, EXISTS (SELECT 1 FROM gone) AS erased
+    FROM (SELECT 1) AS one LEFT JOIN (SELECT ${sessionColumns(sql)} FROM s) AS s ON true`;
+  const { erased, ...row } = rows[0] as Record<string, unknown>;
+  if (erased) throw new SessionErasedError(b.sessionId);
+  return row.id ? normaliseSession(row) : null;
 }
 
 export interface SessionRef {
@@ -300,12 +317,20 @@ export interface SessionRef {
   started_at: Date;
 }
 
-/** Ended sessions whose chunks have not been compacted yet (cron). */
-export async function sessionsToCompact(sql: Sql, limit: number): Promise<SessionRef[]> {
+/**
+ * Ended sessions whose chunks are not all compacted yet, and sessions last
+ * compacted while they could still receive batches that now cannot (their
+ * chunks can go). Never compacted first, then the oldest compaction: a
+ * session whose compaction fails moves to the back.
+ */
+export async function sessionsToCompact(sql: Sql, limit: number, writableSeconds: number): Promise<SessionRef[]> {
   return sql<SessionRef[]>`
     SELECT id, site_id, started_at FROM sessions
-    WHERE ended_at IS NOT NULL AND (compacted_at IS NULL OR compacted_at < updated_at) AND chunks > 0
-    ORDER BY ended_at LIMIT ${limit}`;
+    WHERE ended_at IS NOT NULL AND chunks > 0 AND (
+      compacted_at IS NULL OR compacted_at < updated_at
+      OR (compacted_at < started_at + ${writableSeconds} * interval '1 second'
+          AND started_at < now() - ${writableSeconds} * interval '1 second'))
+    ORDER BY compacted_at NULLS FIRST, ended_at LIMIT ${limit}`;
 }
 
 /**
@@ -334,7 +359,7 @@ export async function findSession(sql: Sql, siteIds: string[] | null, sessionId:
   const rows = await sql`
     SELECT * FROM sessions WHERE id = ${sessionId} ${siteIds ? sql`AND site_id = ANY(${`{${siteIds.join(',')}}`}::text[])` : sql``}`;
   if (!rows.length) return null;
-  const { applied_seqs: _seqs, entry_key: _e, exit_key: _x, ...row } = rows[0];
+  const { applied: _seqs, entry_key: _e, exit_key: _x, ...row } = rows[0];
   return { ...(row as SessionRow), duration_ms: Number(row.duration_ms), bytes_stored: Number(row.bytes_stored) };
 }
 

@@ -9,11 +9,44 @@ export interface ChunkMeta {
   events: number;
 }
 
-export async function putChunk(bucket: R2Bucket, key: string, bytes: Uint8Array, meta: ChunkMeta): Promise<void> {
-  await bucket.put(key, bytes, {
+/**
+ * What a conditional chunk put found: `stored` (the key was free), `duplicate`
+ * (the key already holds these exact bytes: a retry), `conflict` (it holds
+ * different bytes, which are never replaced).
+ */
+export type ChunkPut = 'stored' | 'duplicate' | 'conflict';
+
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
+  return hex(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+/** R2 writes only when nothing is stored at the key (HTTP If-None-Match: *). */
+const IF_ABSENT = () => new Headers({ 'If-None-Match': '*' });
+
+/**
+ * Stores a chunk unless its key is taken. A put that loses to an earlier one
+ * compares digests, so a retry is a duplicate and different bytes a conflict;
+ * nothing already stored is overwritten. Returns null on a put that did not
+ * answer (the caller's deadline races it).
+ */
+export async function putChunk(bucket: R2Bucket, key: string, bytes: Uint8Array, meta: ChunkMeta): Promise<ChunkPut> {
+  const digest = await sha256Hex(bytes);
+  const put = await bucket.put(key, bytes, {
+    onlyIf: IF_ABSENT(),
     httpMetadata: { contentType: 'application/x-ndjson' },
-    customMetadata: { site_id: meta.siteId, session_id: meta.sessionId, seq: String(meta.seq), events: String(meta.events) },
+    customMetadata: { site_id: meta.siteId, session_id: meta.sessionId, seq: String(meta.seq), events: String(meta.events), sha256: digest },
   });
+  if (put) return 'stored';
+  const existing = await bucket.head(key);
+  if (!existing) return putChunk(bucket, key, bytes, meta); // deleted in between (an erase): try again
+  // Chunks stored before digests were recorded are compared byte for byte.
+  let theirs = existing.customMetadata?.sha256;
+  if (!theirs) {
+    const body = await bucket.get(key);
+    theirs = body ? await sha256Hex(await body.arrayBuffer()) : '';
+  }
+  return theirs === digest ? 'duplicate' : 'conflict';
 }
 
 /** Every object under a prefix (R2 lists at most 1,000 keys per call). */
@@ -103,15 +136,20 @@ export async function deleteKeys(bucket: R2Bucket, keys: string[]): Promise<void
 }
 
 /**
- * A marker that a session's aggregates could not be applied (Postgres was
- * unreachable after the chunk was stored). Reconcile recounts these sessions
- * from R2 and removes the marker.
+ * A marker per (session, seq) whose aggregates could not be applied after its
+ * chunk was stored (Postgres unreachable), or that reconcile gave up on
+ * (quarantine). Keys come from the core (er_marker_key).
  */
-export const PENDING_PREFIX = 'pending/';
+export interface MarkerMeta {
+  site_id: string;
+  session_started_at: string;
+  /** Failed reconcile attempts so far. */
+  attempts?: string;
+  /** Why the last attempt failed (an error class and code, never a message with data). */
+  reason?: string;
+  marked_at?: string;
+}
 
-export async function markPending(bucket: R2Bucket, sessionPrefix: string, siteId: string, startedAt: string): Promise<void> {
-  const sessionId = sessionPrefix.split('/')[4];
-  await bucket.put(`${PENDING_PREFIX}${sessionId}`, sessionPrefix, {
-    customMetadata: { site_id: siteId, session_started_at: startedAt, prefix: sessionPrefix },
-  });
+export async function putMarker(bucket: R2Bucket, key: string, meta: MarkerMeta): Promise<void> {
+  await bucket.put(key, '', { customMetadata: { marked_at: new Date().toISOString(), ...meta } as unknown as Record<string, string> });
 }

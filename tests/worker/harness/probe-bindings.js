@@ -1,8 +1,8 @@
 // Wrapped bindings for tests: each wraps the REAL local R2 bucket or D1
 // database and reports every call to the test process (PROBE), which answers
 // with the fault to inject, if any. The real binding still does the work.
-async function ask(env, what) {
-  const res = await env.PROBE.fetch(`http://probe/${what}`);
+async function ask(env, what, key) {
+  const res = await env.PROBE.fetch(`http://probe/${what}${key === undefined ? '' : `?key=${encodeURIComponent(typeof key === 'string' ? key : JSON.stringify(key))}`}`);
   const mode = await res.text();
   if (mode === 'fail') throw new Error(`injected failure: ${what}`);
   if (mode === 'hang') await new Promise(() => {});
@@ -11,11 +11,11 @@ async function ask(env, what) {
 export function r2(env) {
   const real = env.REAL;
   return {
-    put: async (key, value, options) => (await ask(env, 'r2/put'), real.put(key, value, options)),
-    get: async (key, options) => (await ask(env, 'r2/get'), real.get(key, options)),
-    head: async (key) => (await ask(env, 'r2/head'), real.head(key)),
-    list: async (options) => (await ask(env, 'r2/list'), real.list(options)),
-    delete: async (keys) => (await ask(env, 'r2/delete'), real.delete(keys)),
+    put: async (key, value, options) => (await ask(env, 'r2/put', key), real.put(key, value, options)),
+    get: async (key, options) => (await ask(env, 'r2/get', key), real.get(key, options)),
+    head: async (key) => (await ask(env, 'r2/head', key), real.head(key)),
+    list: async (options) => (await ask(env, 'r2/list', options?.prefix ?? ''), real.list(options)),
+    delete: async (keys) => (await ask(env, 'r2/delete', keys), real.delete(keys)),
   };
 }
 

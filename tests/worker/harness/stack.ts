@@ -32,6 +32,12 @@ export type Fault = 'ok' | 'fail' | 'hang';
 export interface Probe {
   calls: Record<string, number>;
   faults: Record<string, Fault>;
+  /**
+   * Called before every wrapped call with its kind ('r2/put', …) and key (a
+   * list's prefix, a delete's key list as JSON); the call waits for the
+   * promise, so a test can hold one R2 call back and let others pass.
+   */
+  gate?: (kind: string, key: string) => Promise<Fault | void> | Fault | void;
   reset(): void;
 }
 
@@ -83,6 +89,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     reset() {
       this.calls = {};
       this.faults = {};
+      this.gate = undefined;
     },
   };
   const proxy = await startFaultProxy(server.port);
@@ -97,11 +104,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     : { r2Buckets: { EVENTS: 'edgereplay-events' }, ...(withD1 ? { d1Databases: { DB: 'edgereplay-cache' } } : {}) };
   const probeService = async (request: Request) => {
-    const what = new URL(request.url).pathname.slice(1);
+    const url = new URL(request.url);
+    const what = url.pathname.slice(1);
     const kind = what.replace(/\/\d+$/, '');
     probe.calls[kind] = (probe.calls[kind] ?? 0) + 1;
     if (what.startsWith('d1/batch/')) probe.calls['d1/statements'] = (probe.calls['d1/statements'] ?? 0) + Number(what.split('/')[2]);
-    return new Response(probe.faults[kind] ?? 'ok');
+    const gated = probe.gate ? await probe.gate(kind, url.searchParams.get('key') ?? '') : undefined;
+    return new Response(gated || probe.faults[kind] || 'ok');
   };
   const mf = new Miniflare({
     defaultPersistRoot: persist,

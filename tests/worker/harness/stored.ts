@@ -4,12 +4,26 @@
 // page rollup, and the D1 cache row.
 import type { Stack } from './stack.ts';
 import type { Event } from './factories.ts';
+import { loadCore } from '../../core/load-core.ts';
 import { rebuildRollups } from '../../../scripts/lib/rollups.mjs';
 
 export const DAY_MS = 86_400_000;
 
+// The R2 key layout is the core's alone (ARCHITECTURE.md §5 rule 5): the
+// harness asks it too.
+const core = loadCore();
+
+/** The session's R2 prefix, `sessions/YYYY/MM/DD/{session_id}/` by the core. */
 export function dayPrefix(sessionId: string, startedAt: Date): string {
-  return `sessions/${startedAt.toISOString().slice(0, 10).replace(/-/g, '/')}/${sessionId}/`;
+  const r = core.sessionPrefix(sessionId, startedAt.toISOString());
+  if (!r.ok) throw new Error(r.message);
+  return r.key;
+}
+
+export function chunkKey(sessionId: string, startedAt: Date | string, seq: number): string {
+  const r = core.deriveR2Key(sessionId, new Date(startedAt).toISOString(), seq);
+  if (!r.ok) throw new Error(r.message);
+  return r.key;
 }
 
 /** One NDJSON line as the core normalises an event. */
@@ -34,7 +48,7 @@ export async function placeSession(stack: Stack, siteId: string, id: string, sta
   for (const [seq, events] of batches.entries()) {
     const body = events.map((e, i) => line(e, seq, i, id)).join('');
     bytes += body.length;
-    await bucket.put(`${prefix}events/${String(seq).padStart(10, '0')}.ndjson`, body, {
+    await bucket.put(chunkKey(id, startedAt, seq), body, {
       customMetadata: { site_id: siteId, session_id: id, seq: String(seq), events: String(events.length) },
     });
     for (const e of events) {
@@ -47,8 +61,8 @@ export async function placeSession(stack: Stack, siteId: string, id: string, sta
   const pageViews = all.filter((e) => e.type === 'page_view').length;
   const last = new Date(Math.max(startedAt.getTime(), ...all.map((e) => e.ts)));
   await stack.db.query(
-    `INSERT INTO sessions (id, site_id, started_at, last_seen_at, event_count, page_views, applied_seqs, chunks, bytes_stored, entry_page)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '/')`,
+    `INSERT INTO sessions (id, site_id, started_at, last_seen_at, event_count, page_views, applied, chunks, bytes_stored, entry_page)
+     VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT range_agg(int4range(x, x + 1)) FROM unnest($7::int[]) AS x), '{}'), $8, $9, '/')`,
     [id, siteId, startedAt, last, all.length, pageViews, batches.map((_, seq) => seq), batches.length, bytes],
   );
   for (const [key, views] of pages) {

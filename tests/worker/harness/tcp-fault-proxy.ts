@@ -8,13 +8,32 @@ import { createServer, connect, type Socket } from 'node:net';
 
 export interface FaultProxy {
   port: number;
+  /** New connections hang, as with a host that stopped responding (the client's connect timeout decides). */
   down(): void;
+  /** New connections are answered at once as by a server not accepting connections (SQLSTATE 57P03). */
+  refuse(): void;
   up(): void;
   close(): Promise<void>;
 }
 
+/**
+ * A PostgreSQL ErrorResponse message ('E', length, fields, terminator), as a
+ * server sends it in place of authentication when it cannot take a connection.
+ */
+function errorResponse(code: string, message: string): Buffer {
+  const fields = Buffer.concat(
+    [['S', 'FATAL'], ['V', 'FATAL'], ['C', code], ['M', message]].map(([t, v]) => Buffer.concat([Buffer.from(t), Buffer.from(v), Buffer.from([0])])),
+  );
+  const body = Buffer.concat([fields, Buffer.from([0])]);
+  const head = Buffer.alloc(5);
+  head.write('E', 0);
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let isDown = false;
+  let refusing = false;
   const open = new Set<Socket>();
   const track = (s: Socket) => {
     open.add(s);
@@ -24,6 +43,11 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const server = createServer((client) => {
     track(client);
     if (isDown) return; // held open, never answered
+    if (refusing) {
+      // Answer the startup message, then close cleanly (a reset upsets Miniflare's Hyperdrive proxy).
+      client.once('data', () => client.end(errorResponse('57P03', 'the database system is not accepting connections')));
+      return;
+    }
     const upstream = connect(targetPort, '127.0.0.1');
     track(upstream);
     client.on('close', () => upstream.destroy());
@@ -36,7 +60,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   return {
     port,
     down: () => void (isDown = true),
-    up: () => void (isDown = false),
+    refuse: () => void (refusing = true),
+    up: () => void (isDown = refusing = false),
     close: () =>
       new Promise((resolve) => {
         for (const s of open) s.destroy();

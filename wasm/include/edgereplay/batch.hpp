@@ -35,7 +35,7 @@ enum class Reject : uint8_t {
   bad_ts,            // `ts` missing, not a number, or has an exponent
   ts_out_of_window,  // `ts` before the session start or after now (± skew)
   too_large,         // the event's bytes exceed Limits::max_event_bytes
-  bad_utf8,          // a string inside the event is not valid UTF-8 or holds a control character
+  bad_utf8,          // a string in the event: invalid UTF-8, a control character, \u0000 or a lone surrogate
   reserved_field,    // the event sets session_id, seq or i, which the server assigns
   duplicate_field,   // the same key twice in one event
 };

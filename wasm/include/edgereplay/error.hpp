@@ -27,7 +27,7 @@ enum class Error : int32_t {
   bad_argument = 12,         // an ABI caller passed an impossible argument
   bad_delta = 13,            // a serialised delta could not be read back
   out_of_memory = 14,        // an allocation failed
-  bad_ended_at = 15,         // ended_at present but not a timestamp
+  bad_ended_at = 15,         // ended_at present but not a timestamp, or outside [start, now] (± skew)
 };
 
 // snake_case name of an error, the `code` of the HTTP error body.

@@ -26,7 +26,8 @@ struct ScanError {
 struct Scanner {
   const char* p;
   const char* end;
-  // Set when a string held invalid UTF-8 or a raw control character. The
+  // Set when a string held invalid UTF-8, a raw control character, or an
+  // escape no store can keep (\u0000, a lone surrogate). The
   // grammar stays intact, so the scanner carries on and the caller decides
   // whether to drop the enclosing event or the whole body.
   bool bad_text = false;

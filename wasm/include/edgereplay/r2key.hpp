@@ -33,4 +33,33 @@ Result<std::string> derive_r2_key(std::string_view session_id, std::string_view 
 // ended session, which replay prefers over the chunks.
 Result<std::string> compacted_key(std::string_view session_id, int64_t started_at_ms);
 
+// `sessions/YYYY/MM/DD/`: every session that started on that UTC day
+// (retention and storage stats walk these).
+Result<std::string> day_prefix(int64_t epoch_ms);
+
+// Bookkeeping objects outside the session prefixes, one per (session, seq):
+// `pending/{session_id}/{seq:010}` a stored chunk whose aggregates wait for
+// reconcile; `quarantine/{session_id}/{seq:010}` one reconcile gave up on.
+enum class MarkerKind : uint8_t { pending = 0, quarantine = 1 };
+constexpr std::string_view kPendingPrefix = "pending/";
+constexpr std::string_view kQuarantinePrefix = "quarantine/";
+constexpr std::string_view kSessionsPrefix = "sessions/";
+// seq -1 gives the session's marker folder (`pending/{session_id}/`), for listing.
+Result<std::string> marker_key(MarkerKind kind, std::string_view session_id, int64_t seq);
+
+// The top-level folders: 0 `sessions/`, 1 `pending/`, 2 `quarantine/`.
+Result<std::string> root_prefix(uint32_t which);
+
+// What a key names, read back from the key alone.
+enum class KeyKind : uint8_t { chunk, compacted, pending, quarantine };
+std::string_view key_kind_name(KeyKind kind) noexcept;
+struct ParsedKey {
+  KeyKind kind = KeyKind::chunk;
+  std::string session_id;
+  int64_t seq = -1;  // chunks and markers; -1 for compacted
+  std::string day;   // YYYY-MM-DD for objects under sessions/; empty for markers
+};
+// bad_argument when the key is not one the layout above produces.
+Result<ParsedKey> parse_key(std::string_view key);
+
 }  // namespace edgereplay

@@ -1,0 +1,117 @@
+// Ingest: what a batch the core has validated must do before it may be
+// acknowledged (ARCHITECTURE.md §4, §5 rules 1, 3, 4, 7). In order:
+//   1. the chunk reaches R2 with a conditional put, so no stored chunk is ever
+//      replaced: a retry of the same bytes is a duplicate, a different batch
+//      under a used seq is refused (409 seq_conflict);
+//   2. one Postgres statement applies the aggregate delta, guarded by seq;
+//   3. when Postgres is unreachable, a pending marker is written to R2 before
+//      the 2xx (else 503), and reconcile applies the delta later.
+import type { IngestMeta } from '../core';
+import type { AppEnv } from '../env';
+import { ApiError } from '../errors';
+import { isConnectionError } from '../lib/db';
+import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/limits';
+import { syncSessions } from '../storage/d1-cache-sync';
+import { applyBatch, SessionErasedError, type Sql } from '../storage/pg';
+import { deleteKeys, putChunk, putMarker, type ChunkPut } from '../storage/r2';
+import { getCore } from '../wasm';
+
+export type BatchKind = 'batch' | 'event' | 'end';
+
+export interface IngestOutcome {
+  accepted: number;
+  rejected: number;
+  reasons: Record<string, number>;
+  duplicate: boolean;
+  deferred: boolean;
+}
+
+interface Ctx {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+const retryLater = (code: string, message: string) => new ApiError(503, code, message, { 'Retry-After': '5' });
+
+/** The pending marker for one (session, seq): reconcile's to-do list. */
+export function pendingKey(sessionId: string, seq: number): string {
+  const r = getCore().markerKey('pending', sessionId, seq);
+  if (!r.ok) throw new Error(`no marker key for ${sessionId}/${seq}: ${r.code}`);
+  return r.key;
+}
+
+async function markPending(env: AppEnv, meta: IngestMeta, siteId: string): Promise<void> {
+  await putMarker(env.EVENTS, pendingKey(meta.session_id, meta.seq), { site_id: siteId, session_started_at: meta.session_started_at });
+}
+
+/** Step 1: the chunk in R2, or a 503 / 409. */
+async function storeChunk(env: AppEnv, ctx: Ctx, meta: IngestMeta, ndjson: Uint8Array, siteId: string): Promise<ChunkPut> {
+  const timeout = Number(env.R2_PUT_TIMEOUT_MS ?? DEFAULT_R2_PUT_TIMEOUT_MS);
+  const put = putChunk(env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
+  let outcome: ChunkPut;
+  try {
+    outcome = await withDeadline(put, timeout, 'R2 put');
+  } catch (err) {
+    console.error('r2 put failed', err);
+    // A put that lands after its 503 holds events nobody counted: mark it for
+    // reconcile, which counts it (or finds it already counted by a retry).
+    ctx.waitUntil(
+      put.then(
+        (late) => (late === 'stored' ? markPending(env, meta, siteId) : undefined),
+        () => undefined,
+      ).catch((e) => console.error('late chunk left unmarked', e)),
+    );
+    throw retryLater('storage_unavailable', 'The batch could not be stored; retry it.');
+  }
+  if (outcome === 'conflict') {
+    throw new ApiError(409, 'seq_conflict', `seq ${meta.seq} of this session already holds a different batch; send new events under a new seq.`);
+  }
+  return outcome;
+}
+
+export async function ingestBatch(
+  env: AppEnv,
+  ctx: Ctx,
+  sql: () => Sql,
+  kind: BatchKind,
+  meta: IngestMeta,
+  ndjson: Uint8Array,
+  siteId: string,
+  now: number,
+): Promise<IngestOutcome> {
+  const outcome: IngestOutcome = { accepted: meta.accepted, rejected: meta.rejected, reasons: meta.reasons, duplicate: false, deferred: false };
+  // A chunk already stored with these bytes (a retry) still goes through the
+  // guarded apply: the first attempt may have been deferred.
+  if (meta.accepted > 0) await storeChunk(env, ctx, meta, ndjson, siteId);
+  if (meta.accepted === 0 && kind !== 'end') return outcome;
+  try {
+    const row = await applyBatch(sql(), {
+      siteId,
+      sessionId: meta.session_id,
+      startedAtMs: meta.started_at_ms,
+      seq: meta.seq,
+      delta: meta.delta,
+      insights: meta.insights,
+      bytes: ndjson.length,
+      endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
+    });
+    if (row) ctx.waitUntil(syncSessions(env, [row]));
+    else outcome.duplicate = true;
+  } catch (err) {
+    if (err instanceof SessionErasedError) {
+      // Erased while this batch was on its way: what it just stored goes too.
+      if (meta.accepted > 0) await deleteKeys(env.EVENTS, [meta.r2_key]);
+      throw new ApiError(410, 'session_erased', 'This session was erased; start a new one.');
+    }
+    // The events are safe in R2; the marker must be too before any 2xx.
+    console.error('aggregate apply failed', err);
+    try {
+      await markPending(env, meta, siteId);
+    } catch (markErr) {
+      console.error('pending marker not written', markErr);
+      throw retryLater('storage_unavailable', 'The batch was stored but could not be queued for counting; retry it.');
+    }
+    if (!isConnectionError(err)) throw err; // a 500; reconcile retries, then quarantines
+    outcome.deferred = true;
+  }
+  return outcome;
+}
