@@ -71,7 +71,7 @@ function generateSql(sessions: number, days: number) {
       st, st + dur, (extract(epoch FROM dur) * 1000)::bigint, 1 + pv, pv * 2400, '{[0,1)}'::int4multirange, st + dur
     FROM generate_series(1, ${sessions}) g,
     LATERAL (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '${days - 1} days' AS first) f,
-    LATERAL (SELECT f.first + (now() - f.first) * (g - 1) / ${sessions} AS st,
+    LATERAL (SELECT f.first + (now() - f.first) * ((g - 1)::float8 / ${sessions}) AS st,
                     CASE WHEN random() < 0.4 THEN 1 ELSE 2 + floor(pow(random(), 2) * 12)::int END AS pv) s,
     LATERAL (SELECT random() < 0.55 AS ref, 'ref' || floor(pow(random(), 3) * 150)::int || '.example' AS domain,
                     random() < 0.15 AS utm, random() AS d) r,
