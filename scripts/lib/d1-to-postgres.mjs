@@ -137,9 +137,17 @@ const TABLES = {
     },
     // Legacy users had no password: they log in once an admin sets one
     // (npm run admin:create -- --email … --password … for admins).
-    write: `INSERT INTO "user" (id, name, email, email_verified, role, banned, created_at, updated_at)
-            SELECT x.id, x.name, x.email, false, x.role, false, COALESCE(x.created_at, now()), now()
-            FROM jsonb_to_recordset($1::jsonb) AS x(id text, name text, email text, role text, created_at timestamptz)
+    // Each copied user joins the default organisation, as the users of 0020
+    // did: admins as owners, others as viewers (one member row per user, so
+    // the statement's count is the users copied).
+    write: `WITH added AS (
+              INSERT INTO "user" (id, name, email, email_verified, role, banned, created_at, updated_at)
+              SELECT x.id, x.name, x.email, false, x.role, false, COALESCE(x.created_at, now()), now()
+              FROM jsonb_to_recordset($1::jsonb) AS x(id text, name text, email text, role text, created_at timestamptz)
+              ON CONFLICT DO NOTHING
+              RETURNING id, role)
+            INSERT INTO member (id, organization_id, user_id, role)
+            SELECT 'mem_' || md5(id), 'default', id, CASE WHEN role = 'admin' THEN 'owner' ELSE 'viewer' END FROM added
             ON CONFLICT DO NOTHING`,
     // Matched by id, or by email for a user who exists under another id already.
     match: `SELECT count(*)::int AS n FROM jsonb_to_recordset($1::jsonb) AS x(id text, email text)

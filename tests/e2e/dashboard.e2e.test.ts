@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
-import { makeAdmin } from '../worker/harness/accounts.ts';
+import { asUser, logIn as apiLogIn, makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
 import { launchBrowser, serveSite, watchSessions } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
@@ -542,6 +542,91 @@ describe('dashboard and replay viewer in Chromium', () => {
     const shown = await cards();
     for (const key of ['r2_bytes', 'r2_objects', 'sessions', 'pending_markers']) assert.equal(shown[key], storage.totals[key], key);
     await shot('data-storage');
+  });
+
+  it('shows a viewer of another organisation only its sites and no settings it may not use', async () => {
+    // A second organisation with its own site and a viewer, made through the API as the instance admin.
+    const adminLogin = await apiLogIn(stack, ADMIN.email, ADMIN.password);
+    assert.equal((await asUser(stack, adminLogin, '/api/orgs', { method: 'POST', body: { id: 'agency', name: 'Agency' } })).status, 201);
+    assert.equal((await asUser(stack, adminLogin, '/api/sites', { method: 'POST', body: { id: 'client', name: 'Client Site', domain: 'client.example', organization_id: 'agency' } })).status, 201);
+    const made = await asUser(stack, adminLogin, '/api/admin/users', {
+      method: 'POST',
+      body: { email: 'agency-viewer@example.com', password: 'agency-viewer-1', organization_id: 'agency', org_role: 'viewer' },
+    });
+    assert.equal(made.status, 201, await made.text());
+
+    // A person logs in with a regular browser.
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await logIn(p, 'agency-viewer@example.com', 'agency-viewer-1');
+    // The agency's site has no visits yet: its empty overview.
+    await p.waitForSelector('.empty >> text=Install the snippet');
+    assert.deepEqual(await p.$$eval('#site-picker option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['client']);
+    assert.equal(await p.textContent('.who .badge'), 'viewer');
+    assert.ok(await p.isHidden('#org-picker'), 'one organisation: no switcher');
+    for (const page of ['Sites', 'Members', 'API tokens', 'Users', 'Data & storage']) {
+      assert.equal(await p.locator(`nav >> text="${page}"`).count(), 0, `no ${page} in the navigation`);
+    }
+    await shot('viewer-overview', p);
+    // The shop of the other organisation does not exist for this viewer.
+    await p.goto(`${stack.url}/app?site=shop`);
+    await p.waitForSelector('.empty >> text=Install the snippet');
+    assert.equal(await p.$eval('#site-picker', (el) => (el as HTMLSelectElement).value), 'client');
+    const shopRead = await p.evaluate(async () => (await fetch('/analytics/overview?site_id=shop')).status);
+    assert.equal(shopRead, 404);
+    await p.goto(`${stack.url}/app/settings/members`);
+    await p.waitForSelector('.empty >> text=Admins only');
+    await ctx.close();
+
+    // The instance admin switches organisation.
+    await open('/app?site=shop', '[data-metric="sessions"]');
+    assert.ok(await page.isVisible('#org-picker'));
+    await page.selectOption('#org-picker', 'agency');
+    await page.waitForFunction(() => (document.querySelector('#site-picker') as HTMLSelectElement)?.value === 'client');
+    await page.selectOption('#org-picker', 'default');
+    await page.waitForFunction(() => (document.querySelector('#site-picker') as HTMLSelectElement)?.value === 'shop');
+  });
+
+  it('invites a member with a one-time link that sets a password and logs in', async () => {
+    await open('/app/settings/members', 'form input[name=email]');
+    await page.fill('input[name=email]', 'invited@example.com');
+    await page.selectOption('select[name=role]', 'viewer');
+    await page.click('button:text("Invite")');
+    const url = (await (await page.waitForSelector('[data-invite-url]')).textContent())!;
+    assert.match(url, /\/invite\/inv_[A-Za-z0-9_-]{32}$/);
+    await shot('settings-members');
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    await p.goto(url);
+    await p.waitForSelector('h1:text("Join Default")');
+    await p.fill('#password', 'invited-password-1');
+    await p.click('button[type=submit]');
+    await p.waitForSelector('[data-metric="sessions"]');
+    assert.equal(await p.textContent('.who .badge'), 'viewer');
+    await p.goto(url);
+    await p.waitForSelector('h1:text("This invitation cannot be used")');
+    await ctx.close();
+  });
+
+  it('opens a shared link without a login: one site, no settings, replays only when included', async () => {
+    await open('/app/settings/sites/shop', 'form input[name=retention_days]');
+    await page.click('button:text("Create link")');
+    const url = (await (await page.waitForSelector('[data-share-url]')).textContent())!;
+    assert.match(url, /\/share\/shr_[A-Za-z0-9_-]{32}$/);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await p.goto(url);
+    await p.waitForURL(/\/app\?site=shop/);
+    await p.waitForSelector('[data-metric="sessions"]');
+    assert.equal(await p.textContent('.who .badge'), 'shared link');
+    assert.deepEqual(await p.$$eval('#site-picker option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['shop']);
+    assert.equal(await p.locator('nav .nav-title:text("Settings")').count(), 0, 'no settings at all');
+    await shot('shared-link', p);
+    await p.goto(`${stack.url}/app/sessions/${recorded}?site=shop`);
+    await p.waitForSelector('.empty >> text=Replays are not shared');
+    await ctx.close();
   });
 
   it('reads well on a phone and names every control', async () => {

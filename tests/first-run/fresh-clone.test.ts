@@ -187,8 +187,11 @@ describe('npm start on a fresh clone', { timeout: 2 * START_TIMEOUT_MS + 120_000
       assert.equal(health.status, 'ok', JSON.stringify(health));
       firstFacts = await sendAndReadBack(run);
       assert.match(readFileSync(join(dir, '.dev.vars'), 'utf8'), /^TOKEN_SECRET=[A-Za-z0-9_-]{43,}$/m);
+      await stop(run);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- npm start said:\n${run.output().slice(-3000)}`, { cause: err });
     } finally {
-      await stop(run).finally(() => killLeftovers(run));
+      killLeftovers(run);
     }
   });
 
@@ -202,8 +205,11 @@ describe('npm start on a fresh clone', { timeout: 2 * START_TIMEOUT_MS + 120_000
       assert.equal(facts.api_token, firstFacts.api_token);
       assert.equal(facts.admin_password, firstFacts.admin_password);
       assert.equal(readFileSync(join(dir, '.dev.vars'), 'utf8'), secret, 'the secret is kept');
+      await stop(run);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- npm start said:\n${run.output().slice(-3000)}`, { cause: err });
     } finally {
-      await stop(run).finally(() => killLeftovers(run));
+      killLeftovers(run);
     }
   });
 });

@@ -176,8 +176,9 @@ describe('page insights', () => {
     assert.ok(Array.isArray(issues.body.issues));
 
     assert.equal((await stack.fetch(`/api/insights/heatmap?site_id=${siteId}&path=/routes`)).status, 401);
+    // Another site's token does not learn that this site exists.
     const foreign = await asToken(stack, otherToken, `/api/insights/errors?site_id=${siteId}`);
-    assert.equal(foreign.status, 403);
+    assert.equal(foreign.status, 404);
     for (const [query, code] of [
       [`heatmap?site_id=${siteId}`, 'bad_request'],
       [`heatmap?site_id=${siteId}&path=/x&width=watch`, 'bad_request'],

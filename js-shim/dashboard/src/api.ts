@@ -56,12 +56,30 @@ export async function call<T>(path: string, opts: CallOptions = {}): Promise<T> 
   return result;
 }
 
+/**
+ * A shared read-only link's pass (kept for this tab): every call then reads
+ * as the link (`Authorization: Share …`) instead of as a login.
+ */
+const SHARE_KEY = 'edgereplay.share';
+export function sharePass(): string | null {
+  return sessionStorage.getItem(SHARE_KEY);
+}
+export function setSharePass(pass: string | null): void {
+  if (pass) sessionStorage.setItem(SHARE_KEY, pass);
+  else sessionStorage.removeItem(SHARE_KEY);
+  cache.clear();
+}
+
 async function send<T>(path: string, opts: CallOptions): Promise<T> {
   const method = opts.method ?? 'GET';
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const pass = sharePass();
+  if (pass && !path.startsWith('/api/auth/')) headers.authorization = `Share ${pass}`;
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: opts.body !== undefined ? { 'content-type': 'application/json' } : undefined,
+    headers,
     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     signal: opts.signal,
   });
@@ -85,8 +103,21 @@ export interface User {
   role?: string | null;
 }
 
+export type OrgRole = 'owner' | 'admin' | 'viewer';
+
+export interface Org {
+  id: string;
+  name: string;
+  slug: string;
+  /** The caller's role in it (null: the instance admin, who is not a member). */
+  role: OrgRole | null;
+  /** The sites the membership is narrowed to (null: every site). */
+  site_ids: string[] | null;
+}
+
 export interface Site {
   id: string;
+  organization_id: string;
   name: string;
   domain: string;
   allowed_origins: string[];

@@ -1,6 +1,6 @@
 // What a view is given to render: where it is, for which site and period,
 // who is looking, and how to change any of that.
-import type { Site, User } from './api';
+import type { Org, Site, User } from './api';
 import { apiParams, sharedParams, withParams, type DayRange, type ViewQuery } from './state';
 
 export interface Ctx {
@@ -11,9 +11,18 @@ export interface Ctx {
   /** The period compared against, or null when comparison is off. */
   previous: DayRange | null;
   site: Site | null;
+  /** The sites of the current organisation the caller may read. */
   sites: Site[];
   me: User;
+  /** The instance admin. */
   admin: boolean;
+  /** The caller's organisations, and the one shown. */
+  orgs: Org[];
+  org: Org | null;
+  /** May manage the current organisation (its owner or unnarrowed admin, or the instance admin). */
+  manage: boolean;
+  /** Reading through a shared link (no settings; replays only when the link includes them). */
+  share: { siteId: string; replays: boolean } | null;
   /** Aborted when the view is replaced. */
   signal: AbortSignal;
   today: string;

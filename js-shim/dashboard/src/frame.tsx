@@ -19,6 +19,7 @@ export class Frame {
   readonly el: HTMLElement;
   readonly view: HTMLElement;
   private sitePicker: HTMLSelectElement;
+  private orgPicker: HTMLSelectElement;
   private account: HTMLElement;
   private nav: HTMLElement;
   private toolbar: HTMLElement;
@@ -39,6 +40,20 @@ export class Frame {
           keep.set('site', this.sitePicker.value);
           const path = this.ctx.url.pathname.startsWith('/app/sessions/') ? '/app/sessions' : this.ctx.url.pathname;
           navigate(`${path}?${keep}`);
+        }}
+      />
+    ) as HTMLSelectElement;
+    // The organisation switcher: another organisation, its first site, the same page.
+    this.orgPicker = (
+      <select
+        id="org-picker"
+        aria-label="Organisation"
+        onChange={() => {
+          if (!this.ctx) return;
+          localStorage.setItem('edgereplay.org', this.orgPicker.value);
+          localStorage.removeItem('edgereplay.site');
+          const path = this.ctx.url.pathname.startsWith('/app/settings/') ? this.ctx.url.pathname.replace(/^(\/app\/settings\/[a-z]+).*$/, '$1') : '/app';
+          navigate(path);
         }}
       />
     ) as HTMLSelectElement;
@@ -63,6 +78,7 @@ export class Frame {
             <span class="logo" aria-hidden="true" />
             <span>edgereplay</span>
           </a>
+          {this.orgPicker}
           <label class="site-label" for="site-picker">
             <span class="sr-only">Site</span>
           </label>
@@ -87,11 +103,15 @@ export class Frame {
     // Controls are drawn anew; the one that had focus gets it back.
     const focused = (document.activeElement as HTMLElement | null)?.dataset?.fk;
     this.renderSites(ctx, route);
+    replace(this.orgPicker, ctx.orgs.map((o) => <option value={o.id} selected={o.id === ctx.org?.id}>{o.name}</option>));
+    this.orgPicker.value = ctx.org?.id ?? '';
+    this.orgPicker.hidden = ctx.orgs.length < 2;
+    const role = ctx.admin ? 'admin' : ctx.share ? 'shared link' : ctx.org?.role;
     replace(
       this.account,
       <span class="who" title={ctx.me.email}>
         <span class="who-email">{ctx.me.email}</span>
-        {ctx.admin ? <span class="badge">admin</span> : null}
+        {role ? <span class="badge" data-role={role}>{role}</span> : null}
       </span>,
     );
     this.renderNav(ctx, route);
@@ -111,7 +131,7 @@ export class Frame {
       <div class="nav-section">
         <h2 class="nav-title">{title}</h2>
         <ul>
-          {ROUTES.filter((r) => r.nav === name && (!r.admin || ctx.admin)).map((r) => {
+          {ROUTES.filter((r) => r.nav === name && (!r.admin || ctx.admin) && (!r.manage || ctx.manage) && (!r.login || !ctx.share)).map((r) => {
             const current = route === r || (r.pattern === '/app/sessions' && route?.pattern === '/app/sessions/:id') ||
               (r.pattern === '/app/settings/sites' && route?.pattern === '/app/settings/sites/:id');
             return (
@@ -125,7 +145,8 @@ export class Frame {
         </ul>
       </div>
     );
-    replace(this.nav, section('analytics', 'Analytics'), section('settings', 'Settings'));
+    const anySettings = ROUTES.some((r) => r.nav === 'settings' && (!r.admin || ctx.admin) && (!r.manage || ctx.manage) && (!r.login || !ctx.share));
+    replace(this.nav, section('analytics', 'Analytics'), anySettings ? section('settings', 'Settings') : null);
   }
 
   private renderToolbar(ctx: Ctx, route: RouteDef | null): void {

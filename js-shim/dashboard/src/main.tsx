@@ -2,7 +2,7 @@
 // period and filters) once, and renders the view the address names into it.
 import './styles.css';
 import { h, replace, type Child } from './h';
-import { call, HttpError, isAdmin, whenUnauthorized, type Site } from './api';
+import { call, HttpError, isAdmin, setSharePass, sharePass, whenUnauthorized, type Org, type Site } from './api';
 import type { Ctx } from './context';
 import { disposeAll } from './lifecycle';
 import { match, navigate, onNavigate, rewrite } from './router';
@@ -11,10 +11,13 @@ import { dayOf, previousRange, readQuery, resolveRange, withParams } from './sta
 import { Empty, ErrorNote, Skeleton } from './components/ui';
 import { Frame } from './frame';
 import { loginView } from './views/login';
+import { inviteView } from './views/invite';
+import { shareEntryView } from './views/share-entry';
 import { overviewCalls, overviewView } from './views/overview';
 import { currentUser, forget, session, signOut } from './session';
 
 const SITE_KEY = 'edgereplay.site';
+const ORG_KEY = 'edgereplay.org';
 
 let controller: AbortController | null = null;
 let frame: Frame | null = null;
@@ -39,6 +42,19 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
     url = new URL(location.href);
   }
 
+  // An invitation's and a shared link's own pages, outside the frame.
+  const secretPage = /^\/(invite|share)\/([A-Za-z0-9_-]{1,80})\/?$/.exec(url.pathname);
+  if (secretPage) {
+    frame = null;
+    const page = secretPage[1] === 'invite' ? await inviteView(secretPage[2]) : await shareEntryView(secretPage[2]);
+    if (page && !ctl.signal.aborted) {
+      replace(root, page);
+      document.title = `${secretPage[1] === 'invite' ? 'Invitation' : 'Shared dashboard'} · edgereplay`;
+      root.querySelector<HTMLElement>('h1')?.focus();
+    }
+    return;
+  }
+
   if (url.pathname === '/app/login') {
     frame = null;
     replace(root, loginView({ next: url.searchParams.get('next') }));
@@ -60,10 +76,19 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
     return;
   }
   if (ctl.signal.aborted) return;
-  const { me, sites } = session as { me: NonNullable<typeof session.me>; sites: Site[] };
+  const { me } = session as { me: NonNullable<typeof session.me> };
+  const orgs: Org[] = session.orgs ?? [];
+  const admin = !session.share && isAdmin(me);
 
   const found = findRoute(url.pathname);
   const q = readQuery(url.search);
+  // The organisation: the one of the site named, else the last one looked at, else the first.
+  const named = q.site ? session.sites!.find((s) => s.id === q.site) : undefined;
+  const org = orgs.find((o) => o.id === named?.organization_id) ?? orgs.find((o) => o.id === localStorage.getItem(ORG_KEY)) ?? orgs[0] ?? null;
+  if (org) localStorage.setItem(ORG_KEY, org.id);
+  // The site picker offers the organisation's sites (a shared link: its one site).
+  const sites = org ? session.sites!.filter((s) => s.organization_id === org.id) : session.sites!;
+  const manage = !session.share && (admin || Boolean(org && (org.role === 'owner' || org.role === 'admin') && org.site_ids === null));
   // The site: the one named, else the last one looked at, else the first.
   const wanted = q.site ?? localStorage.getItem(SITE_KEY);
   const site = sites.find((s) => s.id === wanted) ?? sites[0] ?? null;
@@ -85,7 +110,11 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
     site,
     sites,
     me,
-    admin: isAdmin(me),
+    admin,
+    orgs,
+    org,
+    manage,
+    share: session.share,
     signal: ctl.signal,
     today,
   };
@@ -145,17 +174,24 @@ async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<Child> {
       </Empty>
     );
   }
-  if (route.admin && !ctx.admin) {
+  if ((route.admin && !ctx.admin) || (route.manage && !ctx.manage) || (route.login && ctx.share)) {
     return (
       <Empty title="Admins only" icon="lock">
-        <p>{route.title} can be seen and changed by admins. Ask one to change your role.</p>
+        <p>{route.title} can be seen and changed by admins of this organisation. Ask one to change your role.</p>
+      </Empty>
+    );
+  }
+  if (route.pattern === '/app/sessions/:id' && ctx.share && !ctx.share.replays) {
+    return (
+      <Empty title="Replays are not shared" icon="lock">
+        <p>This shared link shows the analytics of {ctx.site?.name ?? 'its site'}, without session replays.</p>
       </Empty>
     );
   }
   if (route.needsSite && !ctx.site) {
     return (
       <Empty title="No site yet" icon="plant">
-        {ctx.admin ? (
+        {ctx.manage ? (
           <p><a class="btn primary" href="/app/settings/sites">Add your first site</a> and paste its snippet into your pages.</p>
         ) : (
           <p>No site is shared with you yet. Ask an admin to add one.</p>
@@ -167,7 +203,9 @@ async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<Child> {
 }
 
 whenUnauthorized(() => {
-  if (location.pathname === '/app/login') return;
+  if (location.pathname === '/app/login' || /^\/(invite|share)\//.test(location.pathname)) return;
+  // A revoked shared link: back to the login.
+  if (sharePass()) setSharePass(null);
   forget();
   frame = null;
   navigate(`/app/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });

@@ -18,6 +18,7 @@ import { replayView } from './views/replay';
 import { sitesView, siteView } from './settings/sites';
 import { tokensView } from './settings/tokens';
 import { usersView } from './settings/users';
+import { membersView } from './settings/members';
 import { deploymentsView } from './settings/deployments';
 import { storageAdminView } from './settings/storage';
 
@@ -29,7 +30,12 @@ export interface RouteDef {
   nav?: 'analytics' | 'settings';
   /** Period and filter controls apply. */
   toolbar?: 'full' | 'filters';
+  /** The instance admin only. */
   admin?: boolean;
+  /** An owner or admin of the current organisation (or the instance admin). */
+  manage?: boolean;
+  /** Not through a shared link. */
+  login?: boolean;
   /** Needs a site to show anything. */
   needsSite?: boolean;
 }
@@ -47,10 +53,11 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/app/sessions', title: 'Sessions', view: sessionsView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/sessions/:id', title: 'Replay', view: replayView },
   { pattern: '/app/storage', title: 'Storage', view: storageView, nav: 'analytics', toolbar: 'full', needsSite: true },
-  { pattern: '/app/settings/sites', title: 'Sites', view: sitesView, nav: 'settings' },
-  { pattern: '/app/settings/sites/:id', title: 'Site settings', view: siteView },
-  { pattern: '/app/settings/tokens', title: 'API tokens', view: tokensView, nav: 'settings', admin: true },
+  { pattern: '/app/settings/sites', title: 'Sites', view: sitesView, nav: 'settings', manage: true },
+  { pattern: '/app/settings/sites/:id', title: 'Site settings', view: siteView, manage: true },
+  { pattern: '/app/settings/members', title: 'Members', view: membersView, nav: 'settings', manage: true },
+  { pattern: '/app/settings/tokens', title: 'API tokens', view: tokensView, nav: 'settings', manage: true },
   { pattern: '/app/settings/users', title: 'Users', view: usersView, nav: 'settings', admin: true },
-  { pattern: '/app/settings/deployments', title: 'Deployments', view: deploymentsView, nav: 'settings' },
+  { pattern: '/app/settings/deployments', title: 'Deployments', view: deploymentsView, nav: 'settings', login: true },
   { pattern: '/app/settings/storage', title: 'Data & storage', view: storageAdminView, nav: 'settings', admin: true },
 ];

@@ -8,6 +8,13 @@ import { kyselyAdapter } from '@better-auth/kysely-adapter';
 import type { BetterAuthOptions } from 'better-auth';
 import { betterAuth } from 'better-auth/minimal';
 import { admin } from 'better-auth/plugins/admin';
+import { organization } from 'better-auth/plugins/organization';
+import { createAccessControl } from 'better-auth/plugins/access';
+import { adminAc, defaultStatements, memberAc, ownerAc } from 'better-auth/plugins/organization/access';
+
+const orgAc = createAccessControl(defaultStatements);
+/** The plugin's owner and admin; a viewer may do what its plain member may (nothing but read). */
+const ORG_ROLES = { owner: orgAc.newRole(ownerAc.statements), admin: orgAc.newRole(adminAc.statements), viewer: orgAc.newRole(memberAc.statements) };
 import { Kysely } from 'kysely';
 import type { AppBindings } from '../env';
 import type { Sql } from '../storage/pg';
@@ -54,6 +61,23 @@ export function authOptions(sql: Sql, opts: { baseURL: string; secret: string })
         schema: {
           user: { fields: { banReason: 'ban_reason', banExpires: 'ban_expires' } },
           session: { fields: { impersonatedBy: 'impersonated_by' } },
+        },
+      }),
+      // Organisations own sites (migrations/postgres/0020). Roles: owner,
+      // admin, viewer. Organisations are made by the instance admin and
+      // members are managed through /api/orgs (which knows site narrowing
+      // and invitations with passwords); of the plugin's own endpoints,
+      // routes/auth.ts lets through only those that read or pick the active one.
+      organization({
+        ac: orgAc,
+        roles: ORG_ROLES,
+        allowUserToCreateOrganization: false,
+        disableOrganizationDeletion: true,
+        schema: {
+          organization: { fields: { createdAt: 'created_at' } },
+          member: { fields: { organizationId: 'organization_id', userId: 'user_id', createdAt: 'created_at' } },
+          invitation: { fields: { organizationId: 'organization_id', expiresAt: 'expires_at', createdAt: 'created_at', inviterId: 'inviter_id' } },
+          session: { fields: { activeOrganizationId: 'active_organization_id' } },
         },
       }),
     ],

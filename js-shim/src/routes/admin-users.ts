@@ -1,6 +1,8 @@
 // /api/admin/users: an admin login only. Users through Better Auth's admin
 // plugin: listing, creation, bans that end every session, removal with
-// sessions and accounts.
+// sessions and accounts. A new user joins an organisation (`organization_id`,
+// the default one unless named; `null` for none) as `org_role` (viewer unless
+// named), optionally narrowed to `site_ids`.
 import { Hono, type Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
@@ -11,6 +13,9 @@ import { query } from '../lib/db';
 import { limitParam } from '../lib/params';
 import { text, time, type Body } from '../lib/fields';
 import { insertAudit } from '../storage/pg-storage';
+import { getOrganization, upsertMember } from '../storage/pg-access';
+import { randomId, SITE_ID } from '../lib/token';
+import { narrowing, roleOf } from './orgs';
 
 const MIN_PASSWORD = 10;
 
@@ -96,10 +101,17 @@ users.post('/', async (c) => {
   if (password.length < MIN_PASSWORD) throw new ApiError(400, 'bad_request', `password needs at least ${MIN_PASSWORD} characters.`);
   const role = text(body, 'role', { max: 20, pattern: /^(user|admin)$/ }) ?? 'user';
   const name = text(body, 'name', { max: 100 }) ?? email.split('@')[0];
+  const organizationId = body.organization_id === null ? null : (text(body, 'organization_id', { max: 64, pattern: SITE_ID }) ?? 'default');
+  const orgRole = roleOf({ role: body.org_role ?? 'viewer' });
+  if (organizationId && !(await query(c, (sql) => getOrganization(sql, organizationId)))) throw new ApiError(404, 'not_found', `No organisation ${organizationId}.`);
+  const siteIds = organizationId ? await narrowing(c, organizationId, body) : null;
   const { user } = await viaAuth(c, async () =>
     (await authFor(c)).api.createUser({ headers: c.req.raw.headers, body: { email, password, name, role: role as 'user' | 'admin' } }),
   );
-  return c.json({ user: userView(user as AuthUser) }, 201);
+  if (organizationId) {
+    await query(c, (sql) => upsertMember(sql, { id: `mem_${randomId(12)}`, organizationId, userId: user.id, role: orgRole, siteIds }));
+  }
+  return c.json({ user: { ...userView(user as AuthUser), organization_id: organizationId, org_role: organizationId ? orgRole : null } }, 201);
 });
 
 /** Bans a user: `{reason?, expires_at?}`; every session of theirs ends now. */

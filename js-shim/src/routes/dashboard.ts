@@ -60,6 +60,10 @@ const dashboard = new Hono<AppBindings>();
 dashboard.get('/', shell);
 dashboard.get('/app', shell);
 dashboard.get('/app/*', shell);
+// An invitation's and a shared link's pages: the dashboard reads the secret from the path.
+dashboard.get('/invite/:secret', shell);
+dashboard.get('/share/:secret', shell);
+dashboard.get('/share/:secret/*', shell);
 
 dashboard.get('/assets/:file{[a-z-]+\\.[0-9a-f]{10}\\.(?:js|css)}', (c) => {
   const file = c.req.param('file');

@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import { WIDTH_BUCKETS, type WidthBucket } from '../core';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
-import { requireReader } from '../lib/auth';
+import { assertReplayAccess, requireReader } from '../lib/auth';
 import { query } from '../lib/db';
 import { limitParam, rangeQuery } from '../lib/params';
 import { loadSnapshotLine } from '../services/snapshot';
@@ -60,6 +60,8 @@ insights.get('/heatmap', async (c) => {
 // The recorded page itself: rrweb's meta and full-snapshot events, ready for its rebuild.
 insights.get('/heatmap/snapshot', async (c) => {
   const { siteId } = rangeQuery(c);
+  // A recorded page is replay data: a shared link shows it only when replays are included.
+  assertReplayAccess(c);
   const path = pathParam(c, true)!;
   const width = widthParam(c);
   const ref = await query(c, (sql) => q.snapshotRef(sql, siteId, path, width));

@@ -1,6 +1,7 @@
 // Operations: GET /health, GET /ping and GET /api/version.
 import { Hono } from 'hono';
 import type { AppBindings, AppEnv } from '../env';
+import { secretProblem } from '../lib/secrets';
 import { hasCache, pingCache } from '../storage/d1-cache-sync';
 import { connect, ping } from '../storage/pg';
 import { ABI_VERSION } from '../core';
@@ -41,8 +42,10 @@ export async function healthOf(env: AppEnv) {
   // service itself is not degraded by them.
   const q = env.EVENTS ? await quarantined(env.EVENTS, 100).catch(() => null) : null;
   const quarantine = q ? { status: q.count ? ('failing' as const) : ('ok' as const), count: q.count, more: q.more } : { status: 'missing' as const, count: 0 };
-  const status = postgres.status !== 'ok' ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
-  return { status, checks: { postgres, d1, r2, quarantine } } as const;
+  const problem = secretProblem(env);
+  const secrets: Check = problem ? { status: env.TOKEN_SECRET ? 'failing' : 'missing', error: problem } : { status: 'ok' };
+  const status = postgres.status !== 'ok' || problem ? 'down' : d1.status !== 'ok' || r2.status !== 'ok' ? 'degraded' : 'ok';
+  return { status, checks: { postgres, d1, r2, quarantine, secrets } } as const;
 }
 
 const ops = new Hono<AppBindings>();

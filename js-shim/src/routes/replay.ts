@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
-import { assertSiteAccess, requireReader } from '../lib/auth';
+import { assertReplayAccess, assertSiteAccess, requireReader, visibleSites } from '../lib/auth';
 import { query } from '../lib/db';
 import { loadReplay } from '../services/replay';
 import { findSession } from '../storage/pg';
@@ -13,10 +13,10 @@ const replay = new Hono<AppBindings>();
 replay.get('/:id/events', requireReader, async (c) => {
   const id = c.req.param('id') ?? '';
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) throw new ApiError(400, 'bad_session_id', 'session_id must match [A-Za-z0-9_-]{8,64}.');
-  const p = c.get('principal');
-  const session = await query(c, (sql) => findSession(sql, p?.siteId ? [p.siteId] : null, id));
+  const session = await query(c, (sql) => findSession(sql, visibleSites(c), id));
   if (!session) throw new ApiError(404, 'not_found', `No session ${id}.`);
   assertSiteAccess(c, session.site_id);
+  assertReplayAccess(c);
   const { ndjson, stats, objects } = await loadReplay(c.env.EVENTS, {
     id,
     site_id: session.site_id,

@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
-import { assertSiteAccess, requireReader } from '../lib/auth';
+import { assertSiteAccess, requireReader, visibleSites } from '../lib/auth';
 import { query } from '../lib/db';
 import { listQuery } from '../lib/params';
 import { cachedSessionList } from '../storage/d1-cache-sync';
@@ -29,8 +29,7 @@ sessions.get('/', async (c) => {
 sessions.get('/:id', async (c) => {
   const id = c.req.param('id');
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) throw new ApiError(400, 'bad_session_id', 'session_id must match [A-Za-z0-9_-]{8,64}.');
-  const p = c.get('principal');
-  const row = await query(c, (sql) => findSession(sql, p?.siteId ? [p.siteId] : null, id));
+  const row = await query(c, (sql) => findSession(sql, visibleSites(c), id));
   if (!row) throw new ApiError(404, 'not_found', `No session ${id}.`);
   assertSiteAccess(c, row.site_id);
   return c.json({ session: row });

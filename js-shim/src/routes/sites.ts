@@ -1,18 +1,21 @@
-// /api/sites: the sites a snippet can point at. Anyone who may read sees
-// them (an API token only its own site); an admin creates, edits and deletes
-// them. Every change refreshes the D1 cache ingest reads from.
+// /api/sites: the sites a snippet can point at, each owned by an
+// organisation. Whoever may read sees the sites they may read; an owner or
+// admin of the organisation creates, edits and deletes them, and makes shared
+// read-only links to them. Every change refreshes the D1 cache ingest reads from.
 import { Hono, type Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
-import { actorOf, assertSiteAccess, requireAdmin, requireReader } from '../lib/auth';
+import { authFor } from '../lib/accounts';
+import { actorOf, assertOrgRole, assertSiteAccess, managedOrganizations, requireReader, requireUser, visibleSites } from '../lib/auth';
 import { readJson } from '../lib/body';
 import { query } from '../lib/db';
 import { bool, number, text, type Body } from '../lib/fields';
-import { randomId, SITE_ID } from '../lib/token';
+import { randomId, sha256Hex, SITE_ID } from '../lib/token';
 import { dropSite, refreshSite } from '../services/sites';
 import { clearStorage } from '../services/storage-admin';
 import { deleteSite, getSite, insertSite, listSites, updateSite, type SiteFields, type SiteRow } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';
+import { insertShare, listShares, revokeShare } from '../storage/pg-shares';
 
 const BODY_LIMIT = 16 * 1024;
 const MAX_ORIGINS = 50;
@@ -75,7 +78,9 @@ function siteId(c: Context<AppBindings>): string {
   return id;
 }
 
+/** A site the caller may see (404 otherwise, as if it did not exist). */
 async function existing(c: Context<AppBindings>, id: string): Promise<SiteRow> {
+  assertSiteAccess(c, id);
   const site = await query(c, (sql) => getSite(sql, id));
   if (!site) throw new ApiError(404, 'not_found', `No site ${id}.`);
   return site;
@@ -83,19 +88,33 @@ async function existing(c: Context<AppBindings>, id: string): Promise<SiteRow> {
 
 const sites = new Hono<AppBindings>();
 
+/** ?organization_id= narrows the list to one organisation's sites. */
 sites.get('/', requireReader, async (c) => {
-  const p = c.get('principal');
-  return c.json({ sites: await query(c, (sql) => listSites(sql, p?.siteId ?? null)) });
+  const org = c.req.query('organization_id');
+  if (org !== undefined && !SITE_ID.test(org)) throw new ApiError(400, 'bad_request', 'organization_id is not valid.');
+  return c.json({ sites: await query(c, (sql) => listSites(sql, visibleSites(c), org)) });
 });
 
 sites.get('/:id', requireReader, async (c) => {
   const id = siteId(c);
-  assertSiteAccess(c, id);
   return c.json({ site: await existing(c, id) });
 });
 
-sites.post('/', requireAdmin, async (c) => {
+/** The organisation a new site goes to: the one named, or the caller's only one. */
+function organizationFor(c: Context<AppBindings>, body: Body): string {
+  const named = text(body, 'organization_id', { max: 64, pattern: SITE_ID });
+  if (named) return named;
+  const managed = managedOrganizations(c);
+  if (managed === null) return 'default';
+  if (managed.length === 1) return managed[0];
+  if (managed.length === 0) throw new ApiError(403, 'forbidden', 'This needs the admin role in an organisation.');
+  throw new ApiError(400, 'bad_request', 'Name the organization_id the site belongs to.');
+}
+
+sites.post('/', requireUser, async (c) => {
   const body = await readJson<Body>(c.req.raw, BODY_LIMIT);
+  const organizationId = organizationFor(c, body);
+  assertOrgRole(c, organizationId, 'admin');
   const id = text(body, 'id', { max: 64, pattern: SITE_ID }) ?? randomId(9);
   const domain = domainOf(text(body, 'domain', { max: 253, required: true })!);
   const fields = siteFields(body, {
@@ -107,21 +126,24 @@ sites.post('/', requireAdmin, async (c) => {
     retention_days: 365,
     respect_dnt: true,
   });
-  const site = await query(c, (sql) => insertSite(sql, id, fields));
+  const site = await query(c, (sql) => insertSite(sql, id, organizationId, fields));
   if (!site) throw new ApiError(409, 'conflict', `A site ${id} exists already.`);
   await refreshSite(c.env, site);
   return c.json({ site }, 201);
 });
 
-sites.patch('/:id', requireAdmin, async (c) => {
+sites.patch('/:id', requireUser, async (c) => {
   const id = siteId(c);
+  const site = await existing(c, id);
+  assertOrgRole(c, site.organization_id, 'admin', id);
   const body = await readJson<Body>(c.req.raw, BODY_LIMIT);
   if ('id' in body && body.id !== id) throw new ApiError(400, 'bad_request', 'A site id cannot change.');
-  const fields = siteFields(body, await existing(c, id));
-  const site = await query(c, (sql) => updateSite(sql, id, fields));
-  if (!site) throw new ApiError(404, 'not_found', `No site ${id}.`);
-  await refreshSite(c.env, site);
-  return c.json({ site });
+  if ('organization_id' in body && body.organization_id !== site.organization_id) throw new ApiError(400, 'bad_request', 'A site stays in its organisation.');
+  const fields = siteFields(body, site);
+  const updated = await query(c, (sql) => updateSite(sql, id, fields));
+  if (!updated) throw new ApiError(404, 'not_found', `No site ${id}.`);
+  await refreshSite(c.env, updated);
+  return c.json({ site: updated });
 });
 
 /**
@@ -129,12 +151,13 @@ sites.patch('/:id', requireAdmin, async (c) => {
  * cache rows). `?confirm=<site id>` is required. A site too large for one call
  * answers 202 with what is left; the same call again continues.
  */
-sites.delete('/:id', requireAdmin, async (c) => {
+sites.delete('/:id', requireUser, async (c) => {
   const id = siteId(c);
+  const site = await existing(c, id);
+  assertOrgRole(c, site.organization_id, 'admin', id);
   if (c.req.query('confirm') !== id) {
     throw new ApiError(400, 'confirmation_required', `Deleting a site deletes all its data: add ?confirm=${id}.`);
   }
-  await existing(c, id);
   const result = await query(c, (sql) => clearStorage(c.env, sql, { siteId: id }));
   if (!result.complete) return c.json({ deleted: false, ...result }, 202);
   await query(c, async (sql) => {
@@ -143,6 +166,43 @@ sites.delete('/:id', requireAdmin, async (c) => {
   });
   await dropSite(c.env, id);
   return c.json({ deleted: true, ...result });
+});
+
+// Shared read-only links: a revocable unguessable URL showing this site's
+// dashboard without a login; optional password; replays only when ticked.
+
+sites.get('/:id/shares', requireUser, async (c) => {
+  const id = siteId(c);
+  const site = await existing(c, id);
+  assertOrgRole(c, site.organization_id, 'admin', id);
+  return c.json({ shares: await query(c, (sql) => listShares(sql, id)) });
+});
+
+sites.post('/:id/shares', requireUser, async (c) => {
+  const id = siteId(c);
+  const site = await existing(c, id);
+  assertOrgRole(c, site.organization_id, 'admin', id);
+  const body = await readJson<Body>(c.req.raw, 4096);
+  const password = text(body, 'password', { max: 128 });
+  if (password !== undefined && password.length < 8) throw new ApiError(400, 'bad_request', 'A link password needs at least 8 characters.');
+  const replays = bool(body, 'replays') ?? false;
+  // 24 random bytes: the link cannot be guessed; only its SHA-256 is kept.
+  const secret = `shr_${randomId(24)}`;
+  const passwordHash = password ? await (await (await authFor(c)).$context).password.hash(password) : null;
+  const share = await query(c, async (sql) =>
+    insertShare(sql, { id: `shr_${randomId(9)}`, siteId: id, hash: await sha256Hex(secret), passwordHash, replays, createdBy: actorOf(c).id }),
+  );
+  return c.json({ share, secret, url: `${new URL(c.req.url).origin}/share/${secret}` }, 201);
+});
+
+sites.delete('/:id/shares/:share', requireUser, async (c) => {
+  const id = siteId(c);
+  const site = await existing(c, id);
+  assertOrgRole(c, site.organization_id, 'admin', id);
+  const shareId = c.req.param('share') ?? '';
+  const share = await query(c, (sql) => revokeShare(sql, id, shareId));
+  if (!share) throw new ApiError(404, 'not_found', `No shared link ${shareId}.`);
+  return c.json({ share });
 });
 
 export default sites;

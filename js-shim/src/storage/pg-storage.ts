@@ -207,7 +207,7 @@ export async function subtractPageViews(sql: Sql, siteId: string, pages: PageCou
 }
 
 export interface Actor {
-  kind: 'user' | 'token' | 'system';
+  kind: 'user' | 'token' | 'share' | 'system';
   id: string;
 }
 

@@ -14,7 +14,7 @@ import { sha256Hex } from './factories.ts';
 import { startFaultProxy, type FaultProxy } from './tcp-fault-proxy.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const TOKEN_SECRET = 'integration-test-secret';
+export const TOKEN_SECRET = 'integration-test-secret-of-32-bytes-or-more';
 
 /** The Worker as `wrangler deploy` bundles it (scripts/build.sh), with wrangler.toml's runtime settings. */
 export const BUILT_WORKER = {
@@ -65,6 +65,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** Requests per minute per site and client on /track/* (default: effectively unlimited). */
   trackRateLimit?: number;
+  /** AUTH_LIMITER's limit per minute (logins, invitations, password changes, share unlocks). */
+  authRateLimit?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -117,8 +119,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       {
         name: 'edgereplay',
         ...BUILT_WORKER,
-        bindings: { TOKEN_SECRET, BATCH_INTERVAL_MS: '20000', ...opts.vars },
-        ratelimits: { TRACK_LIMITER: { simple: { limit: opts.trackRateLimit ?? 1_000_000, period: 60 } } },
+        // A var set to undefined is left out (a test of a missing secret).
+        bindings: Object.fromEntries(Object.entries({ TOKEN_SECRET, BATCH_INTERVAL_MS: '20000', ...opts.vars }).filter(([, v]) => v !== undefined)),
+        ratelimits: {
+          TRACK_LIMITER: { simple: { limit: opts.trackRateLimit ?? 1_000_000, period: 60 } },
+          AUTH_LIMITER: { simple: { limit: opts.authRateLimit ?? 1_000_000, period: 60 } },
+        },
         // Through the fault proxy; sslmode=disable: loopback needs no TLS.
         hyperdrives: { HYPERDRIVE: `postgres://${WORKER_ROLE}:worker@127.0.0.1:${proxy.port}/edgereplay?sslmode=disable` },
         ...storage,

@@ -1,19 +1,20 @@
-// Sites: what a snippet points at. Everyone sees them and their snippet; an
-// admin adds, edits (allowed origins, replay sampling, retention) and deletes.
+// Sites: what a snippet points at. An owner or admin of the organisation
+// adds, edits (allowed origins, replay sampling, retention) and deletes them,
+// and makes shared read-only links to them.
 import { h } from '../h';
 import { call, type Site } from '../api';
 import type { Ctx } from '../context';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { invalidateSites } from '../session';
-import { Empty, Panel, Snippet } from '../components/ui';
+import { CopyButton, Empty, Panel, Snippet } from '../components/ui';
 import { ConfirmButton, Field, Status, busy } from '../components/forms';
 import { Heading } from '../views/breakdowns';
 
 const siteHref = (id: string) => `/app/settings/sites/${encodeURIComponent(id)}`;
 
 export async function sitesView(ctx: Ctx) {
-  const { sites } = await call<{ sites: Site[] }>('/api/sites', { signal: ctx.signal, cache: false });
+  const { sites } = await call<{ sites: Site[] }>(`/api/sites${ctx.org ? `?organization_id=${encodeURIComponent(ctx.org.id)}` : ''}`, { signal: ctx.signal, cache: false });
   const list = sites.length ? (
     <div class="table-wrap">
       <table class="data">
@@ -43,7 +44,7 @@ export async function sitesView(ctx: Ctx) {
     </div>
   ) : (
     <Empty title="No sites yet" icon="plant">
-      <p>{ctx.admin ? 'Add the domain you want to measure below; you will get the snippet to paste into its pages.' : 'Ask an admin to add one.'}</p>
+      <p>{ctx.manage ? 'Add the domain you want to measure below; you will get the snippet to paste into its pages.' : 'Ask an admin to add one.'}</p>
     </Empty>
   );
 
@@ -51,12 +52,12 @@ export async function sitesView(ctx: Ctx) {
     <div>
       <Heading title="Sites" sub="Each site has its own snippet, allowed origins, replay sampling and retention." />
       <Panel title="Your sites" wide>{list}</Panel>
-      {ctx.admin ? <NewSite /> : null}
+      {ctx.manage ? <NewSite ctx={ctx} /> : null}
     </div>
   );
 }
 
-function NewSite() {
+function NewSite({ ctx }: { ctx: Ctx }) {
   const domain = <input name="domain" required placeholder="example.com" autocomplete="off" /> as HTMLInputElement;
   const name = <input name="name" placeholder="My shop" autocomplete="off" /> as HTMLInputElement;
   const id = <input name="id" pattern="[A-Za-z0-9_-]{1,64}" placeholder="generated" autocomplete="off" /> as HTMLInputElement;
@@ -72,7 +73,7 @@ function NewSite() {
             try {
               const { site } = await call<{ site: Site }>('/api/sites', {
                 method: 'POST',
-                body: { domain: domain.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}), ...(id.value.trim() ? { id: id.value.trim() } : {}) },
+                body: { ...(ctx.org ? { organization_id: ctx.org.id } : {}), domain: domain.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}), ...(id.value.trim() ? { id: id.value.trim() } : {}) },
               });
               invalidateSites();
               navigate(siteHref(site.id));
@@ -96,7 +97,7 @@ function NewSite() {
 
 export async function siteView(ctx: Ctx) {
   const { site } = await call<{ site: Site }>(`/api/sites/${encodeURIComponent(ctx.params.id)}`, { signal: ctx.signal, cache: false });
-  const readOnly = !ctx.admin;
+  const readOnly = !ctx.manage;
   const name = <input name="name" value={site.name} required maxlength="100" disabled={readOnly} /> as HTMLInputElement;
   const domain = <input name="domain" value={site.domain} required disabled={readOnly} /> as HTMLInputElement;
   const origins = (
@@ -181,7 +182,8 @@ export async function siteView(ctx: Ctx) {
         </p>
       </Panel>
       <Panel title="Settings" wide>{form}</Panel>
-      {ctx.admin ? (
+      {ctx.manage ? await SharesPanel({ site, ctx }) : null}
+      {ctx.manage ? (
         <Panel title="Delete this site" wide>
           <p>Deletes the site with every session, event and token of it. This cannot be undone.</p>
           <div class="form-actions">
@@ -208,5 +210,71 @@ export async function siteView(ctx: Ctx) {
         </Panel>
       ) : null}
     </div>
+  );
+}
+
+interface Share {
+  id: string;
+  replays: boolean;
+  has_password: boolean;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** Shared read-only links: this site's dashboard without a login, revocable. */
+async function SharesPanel({ site, ctx }: { site: Site; ctx: Ctx }) {
+  const path = `/api/sites/${encodeURIComponent(site.id)}/shares`;
+  const { shares } = await call<{ shares: Share[] }>(path, { signal: ctx.signal, cache: false });
+  const password = <input name="share-password" type="password" minlength="8" autocomplete="new-password" placeholder="optional" /> as HTMLInputElement;
+  const replays = <input name="share-replays" type="checkbox" /> as HTMLInputElement;
+  const reveal = <div class="reveal-slot" />;
+  const status = Status();
+  const submit = <button type="submit" class="btn">Create link</button> as HTMLButtonElement;
+  const rows = shares.filter((sh) => !sh.revoked_at);
+  return (
+    <Panel title="Shared links" wide>
+      <p class="muted">A link shows this site's dashboard to anyone who has it, without a login, and never another site. Revoke it to end access at once.</p>
+      <form
+        class="form grid-form"
+        onSubmit={(e: Event) => {
+          e.preventDefault();
+          busy(submit, async () => {
+            try {
+              const made = await call<{ url: string }>(path, { method: 'POST', body: { replays: replays.checked, ...(password.value ? { password: password.value } : {}) } });
+              reveal.replaceChildren(
+                <div class="reveal" role="alert">
+                  <p><strong>Copy the link now.</strong> It is not shown again.</p>
+                  <div class="snippet">
+                    <pre tabindex="0" aria-label="New shared link"><code data-share-url>{made.url}</code></pre>
+                    <CopyButton text={() => made.url} label="Copy link" />
+                  </div>
+                </div>,
+              );
+              status.ok('Link created.');
+            } catch (err) {
+              status.fail(err);
+            }
+          });
+        }}
+      >
+        <Field label="Password" hint="Visitors of the link type it once a day. At least 8 characters.">{password}</Field>
+        <div class="field"><label class="check">{replays} Include session replays</label></div>
+        <div class="form-actions">{submit}{status}</div>
+      </form>
+      {reveal}
+      {rows.length ? (
+        <ul class="plain-list">
+          {rows.map((sh) => (
+            <li data-share-id={sh.id}>
+              <span class="mono">{sh.id}</span> · {sh.replays ? 'with replays' : 'no replays'}{sh.has_password ? ' · password' : ''} · {dateTime(sh.created_at)}{' '}
+              <ConfirmButton small danger label="Revoke" confirm="Click again to revoke" action={async () => {
+                await call(`${path}/${encodeURIComponent(sh.id)}`, { method: 'DELETE' });
+                navigate(location.pathname, { replace: true });
+              }} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </Panel>
   );
 }

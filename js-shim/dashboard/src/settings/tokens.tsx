@@ -38,7 +38,7 @@ export async function tokensView(ctx: Ctx) {
         e.preventDefault();
         busy(submit, async () => {
           try {
-            const made = await call<{ token: Token; secret: string }>('/api/tokens', { method: 'POST', body: { name: name.value.trim(), ...(site.value ? { site_id: site.value } : {}) } });
+            const made = await call<{ token: Token; secret: string }>('/api/tokens', { method: 'POST', body: { name: name.value.trim(), ...(ctx.org ? { organization_id: ctx.org.id } : {}), ...(site.value ? { site_id: site.value } : {}) } });
             replace(
               reveal,
               <div class="reveal" role="alert">
