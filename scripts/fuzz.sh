@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the core with libFuzzer (clang-14, ASan + UBSan): batch ingest, R2 key
-# derivation, replay merge and delta math. First replays every saved crash in
+# derivation, replay merge, delta math and page insights. First replays every saved crash in
 # tests/fuzz/regressions/<target>/ and the seed corpus, then fuzzes each target
 # for SECONDS (default 120). A new crash is copied into regressions/ so it is
 # replayed on every later run (npm test runs a short form of this script).
@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-120}"
-TARGETS=(ingest r2key merge delta)
+TARGETS=(ingest r2key merge delta insights)
 
 cmake --preset fuzz >/dev/null && cmake --build --preset fuzz >/dev/null || { echo "fuzz: build failed"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -29,7 +29,8 @@ void cut_utf8(std::string* s, size_t max) {
 }
 
 // Calls f(key, value, kind) for each member of a JSON object span; string
-// values keep their quotes. False when the span is not a well-formed object.
+// values keep their quotes. False when the span is not a well-formed object
+// of valid UTF-8 (`f` may have been called for some members by then).
 template <class F>
 bool for_members(std::string_view object, F&& f) {
   json::Scanner s(object.data(), object.data() + object.size());
@@ -42,7 +43,9 @@ bool for_members(std::string_view object, F&& f) {
     if (!s.scan_string(&key, &escaped) || !s.eat(':') || !s.scan_value(&value, &kind, 1)) return false;
     f(key, value, kind);
   } while (s.eat(','));
-  return s.eat('}');
+  // Invalid UTF-8 never comes out of ingest; a line holding it is corrupt (as
+  // parse_event_line judges it), and none of its text may reach Postgres.
+  return s.eat('}') && s.at_end() && !s.bad_text && !s.error.failed;
 }
 
 std::string text_of(std::string_view value, json::Kind kind) {
