@@ -227,6 +227,8 @@ describe('every route against every kind of caller', () => {
     assert.deepEqual(await ids('share', '/api/sites', 'sites'), ['site_test']);
     assert.deepEqual(await ids('instance', '/api/sites', 'sites'), ['site_a2', 'site_b', 'site_test']);
     assert.deepEqual(await ids('otherAdmin', '/api/orgs', 'organizations'), ['org_b']);
+    // A shared link reads its site and nothing of the instance.
+    for (const path of ['/api/deployments', '/api/deployments/stats', '/api/tokens', '/api/orgs']) assert.equal((await callers.share.fetch(path)).status, 403, path);
     const tokens = (await (await callers.otherAdmin.fetch('/api/tokens')).json()) as { tokens: { organization_id: string }[] };
     assert.ok(tokens.tokens.length > 0 && tokens.tokens.every((t) => t.organization_id === 'org_b'));
   });

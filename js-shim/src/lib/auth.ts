@@ -89,6 +89,14 @@ export async function requireReader(c: Context<AppBindings>, next: Next) {
   await next();
 }
 
+/** Facts about the instance (deployments): a login or an API token, not a shared link. */
+export async function requireLoginOrToken(c: Context<AppBindings>, next: Next) {
+  const p = await authenticate(c);
+  if (p.kind === 'share') throw new ApiError(403, 'forbidden', 'A shared link reads its site only.');
+  c.set('principal', p);
+  await next();
+}
+
 /** Management APIs: a login (what it may manage is checked per organisation). */
 export async function requireUser(c: Context<AppBindings>, next: Next) {
   const p = await authenticate(c);

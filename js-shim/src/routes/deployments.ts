@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
-import { requireReader } from '../lib/auth';
+import { requireLoginOrToken } from '../lib/auth';
 import { readJson } from '../lib/body';
 import { query } from '../lib/db';
 import { text, time, type Body } from '../lib/fields';
@@ -13,7 +13,7 @@ import { deploymentStats, DEPLOYMENT_STATUSES, insertDeployment, listDeployments
 
 const deployments = new Hono<AppBindings>();
 
-deployments.get('/', requireReader, async (c) => {
+deployments.get('/', requireLoginOrToken, async (c) => {
   const limit = limitParam(c, 20, 100);
   const cursor = c.req.query('cursor');
   const before = cursor === undefined ? undefined : Number(cursor);
@@ -24,7 +24,7 @@ deployments.get('/', requireReader, async (c) => {
   return c.json({ deployments: rows, next_cursor: rows.length === limit ? String(rows[rows.length - 1].id) : null });
 });
 
-deployments.get('/stats', requireReader, async (c) => {
+deployments.get('/stats', requireLoginOrToken, async (c) => {
   const weeks = Number(c.req.query('weeks') ?? 12);
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > 104) throw new ApiError(400, 'bad_request', 'weeks must be 1..104.');
   return c.json(await query(c, (sql) => deploymentStats(sql, weeks)));
