@@ -70,6 +70,20 @@ export interface Insights {
   scroll_lead: number;
 }
 
+/**
+ * A batch's path steps and custom-event properties (wasm/include/edgereplay/steps.hpp).
+ * A step is 'p' + page path or 'e' + event name, then "\x1d" key "\x1e" value per property.
+ */
+export interface Steps {
+  steps: { ts: number; step: string }[];
+  /** Steps past the session cap in this batch. */
+  dropped: number;
+  props: { day: string; event: string; key: string; value: string; count: number }[];
+}
+
+/** Steps a session keeps (kMaxSessionSteps): the cap the API reports. */
+export const MAX_SESSION_STEPS = 32;
+
 export interface IngestMeta {
   r2_key: string;
   session_id: string;
@@ -84,6 +98,7 @@ export interface IngestMeta {
   reasons: Record<string, number>;
   delta: Delta;
   insights: Insights;
+  steps: Steps;
 }
 
 export const MARKER_KINDS = ['pending', 'quarantine'] as const;
@@ -151,6 +166,7 @@ interface Exports {
   er_parse_key(ptr: number, len: number): number;
   er_aggregate_delta(ptr: number, len: number): number;
   er_batch_insights(ptr: number, len: number): number;
+  er_batch_steps(ptr: number, len: number): number;
   er_merge_delta(a: number, aLen: number, b: number, bLen: number): number;
   er_merge_replay(ptr: number, len: number, lengths: number, count: number): number;
 }
@@ -340,6 +356,13 @@ export class Core {
     const bytes = toBytes(ndjson);
     this.call([bytes], (x, [p]) => x.er_batch_insights(p, bytes.length));
     return this.meta<Insights>();
+  }
+
+  /** Path steps and custom-event properties of stored NDJSON lines (one batch's, for reconcile). */
+  batchSteps(ndjson: Input): Steps {
+    const bytes = toBytes(ndjson);
+    this.call([bytes], (x, [p]) => x.er_batch_steps(p, bytes.length));
+    return this.meta<Steps>();
   }
 
   mergeDelta(a: Delta, b: Delta): CoreResult<{ delta: Delta }> {

@@ -12,7 +12,7 @@ const MEASURES = ['sessions', 'visitors', 'page_views', 'events', 'clicks', 'dur
 
 const FRESH = `
   INSERT INTO fresh_rollups (site_id, dim, day, value, ${MEASURES.join(', ')})
-  SELECT s.site_id, r.dim, s.day, r.value, ${MEASURES.map((m) => `sum(r.${m})::${m === 'scroll_sum' ? 'numeric' : 'bigint'} AS ${m}`).join(', ')}
+  SELECT s.site_id, CASE WHEN s.is_bot THEN 'bot:' || r.dim ELSE r.dim END, s.day, r.value, ${MEASURES.map((m) => `sum(r.${m})::${m === 'scroll_sum' ? 'numeric' : 'bigint'} AS ${m}`).join(', ')}
   FROM (
     SELECT *, (started_at AT TIME ZONE 'UTC')::date AS day,
            CASE WHEN visitor_id IS NULL THEN 1
@@ -24,6 +24,7 @@ const FRESH = `
               s.utm_source, s.utm_medium, s.utm_campaign, s.page_views, s.event_count, s.clicks, s.duration_ms,
               s.max_scroll_percent, s.chunks, s.bytes_stored) r
   GROUP BY 1, 2, 3, 4`;
+// A bot session's rows sit under dimensions prefixed 'bot:' (js-shim/src/storage/pg-rollups.ts).
 
 // Rows that differ between what was stored and the recount (empty rows count as absent).
 const CHANGED = `

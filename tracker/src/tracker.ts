@@ -62,10 +62,8 @@ guard(() => {
   let scrollSent = 0;
   let url = location.href;
 
-  const post = (path: string, body: string, beacon?: boolean) =>
-    beacon && n.sendBeacon(api + path, body)
-      ? Promise.resolve(202)
-      : fetch(api + path, { method: 'POST', body, keepalive: body.length < 6e4 }).then((r) => r.status);
+  const post = async (path: string, body: string, beacon?: boolean) =>
+    beacon && n.sendBeacon(api + path, body) ? 202 : (await fetch(api + path, { method: 'POST', body, keepalive: body.length < 6e4 })).status;
 
   function deliver(p: Pending, beacon?: boolean) {
     const id = idOf(p);
@@ -126,8 +124,9 @@ guard(() => {
     if (!s) {
       const r = await fetch(api + '/track/session/start', {
         method: 'POST',
-        // Language and time zone come from the request's headers at the server.
-        body: JSON.stringify({ site_id: site, url, referrer: d.referrer, screen: screen.width + 'x' + screen.height }),
+        // Language and time zone come from the request's headers at the server;
+        // navigator.webdriver (automation) flags the session as a bot's.
+        body: JSON.stringify({ site_id: site, url, referrer: d.referrer, screen: screen.width + 'x' + screen.height, webdriver: n.webdriver }),
       });
       if (!r.ok) {
         if (r.status >= 500) throw 0;
@@ -207,7 +206,7 @@ guard(() => {
     s = null;
   });
   on(w, 'pageshow', take);
-  if (attr('errors') != null) on(w, 'error', (e: ErrorEvent) => push({ type: 'error', message: String(e.message).slice(0, 500), source: e.filename }));
+  if (attr('errors') != null) on(w, 'error', (e: ErrorEvent) => push({ type: 'error', message: ('' + e.message).slice(0, 500), source: e.filename }));
 
   // Single-page apps: a page view whenever the URL changes.
   const changed = () => {

@@ -28,6 +28,7 @@
 #include "edgereplay/json_scan.hpp"
 #include "edgereplay/merge.hpp"
 #include "edgereplay/r2key.hpp"
+#include "edgereplay/steps.hpp"
 #include "edgereplay/time.hpp"
 
 #if defined(__wasm__) && !defined(__EMSCRIPTEN__)
@@ -145,7 +146,7 @@ int32_t er_set_limits(double max_skew_ms, double max_session_age_ms, uint32_t ma
 
 // Part 0: {"session_id","session_started_at","started_at_ms","seq","ended_at_ms"?,
 //          "token","site_id","r2_key","accepted","rejected","reasons":{…},"delta":{…},
-//          "insights":{…}}
+//          "insights":{…},"steps":{…}}
 // Part 1: the NDJSON chunk to store at r2_key.
 ER_EXPORT(er_ingest_batch)
 int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32_t min_events,
@@ -184,6 +185,8 @@ int32_t er_ingest_batch(const uint8_t* body, uint32_t len, double now_ms, uint32
   append_delta_json(r.delta, &s.meta);
   s.meta.append(",\"insights\":");
   append_insights_json(insights_from_ndjson(r.ndjson), &s.meta);
+  s.meta.append(",\"steps\":");
+  append_steps_json(steps_from_ndjson(r.ndjson), &s.meta);
   s.meta.push_back('}');
   set_parts(s.meta, r.ndjson);
   return 0;
@@ -280,6 +283,17 @@ int32_t er_batch_insights(const uint8_t* ndjson, uint32_t len) {
   State& s = state();
   s.meta.clear();
   append_insights_json(insights_from_ndjson(view(ndjson, len)), &s.meta);
+  set_parts(s.meta, {});
+  return 0;
+}
+
+// Part 0: the path steps and custom-event properties of stored NDJSON lines,
+// as er_ingest_batch reports them.
+ER_EXPORT(er_batch_steps)
+int32_t er_batch_steps(const uint8_t* ndjson, uint32_t len) {
+  State& s = state();
+  s.meta.clear();
+  append_steps_json(steps_from_ndjson(view(ndjson, len)), &s.meta);
   set_parts(s.meta, {});
   return 0;
 }

@@ -63,7 +63,15 @@ export function rangeQuery(c: Context<AppBindings>): RangeQuery {
     const v = c.req.query(name);
     if (v) filters[name] = v.slice(0, 512);
   }
-  return { siteId, from, to, filters };
+  return { siteId, from, to, filters, includeBots: boolParam(c, 'include_bots') };
+}
+
+/** A yes/no query parameter: 1/true or 0/false, absent is false. */
+export function boolParam(c: Context<AppBindings>, name: string): boolean {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ApiError(400, 'bad_request', `${name} must be 1 or 0.`);
 }
 
 export function limitParam(c: Context<AppBindings>, fallback: number, max: number): number {

@@ -18,7 +18,7 @@ const SCAN_TIMEOUT_MS = 5000;
  * runs in a transaction whose statements may take SCAN_TIMEOUT_MS each, and
  * past that is answered 503 scan_timeout instead of holding a connection.
  */
-function read<T>(c: Context<AppBindings>, scans: boolean, fn: (sql: Sql) => Promise<T>): Promise<T> {
+export function read<T>(c: Context<AppBindings>, scans: boolean, fn: (sql: Sql) => Promise<T>): Promise<T> {
   if (!scans) return query(c, fn);
   const ms = Number(c.env.ANALYTICS_SCAN_TIMEOUT_MS ?? SCAN_TIMEOUT_MS) || SCAN_TIMEOUT_MS;
   return query(c, async (sql) => {

@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { readBody, readJson } from '../lib/body';
+import { flaggedAsBot } from '../lib/bots';
 import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
 import { db, isConnectionError } from '../lib/db';
 import { limitTracking } from '../lib/limits';
@@ -53,6 +54,8 @@ interface StartBody {
   language?: unknown;
   timezone?: unknown;
   utm?: unknown;
+  webdriver?: unknown;
+  bot?: unknown;
 }
 
 const text = (v: unknown, max: number): string | null => (typeof v === 'string' && v ? v.slice(0, max) : null);
@@ -110,6 +113,7 @@ track.post('/session/start', async (c) => {
       screen: text(body.screen, 32),
       language: text(body.language, 35),
       timezone: text(body.timezone, 64),
+      isBot: flaggedAsBot(c.req.header('user-agent'), body),
     });
   } catch (err) {
     if (isConnectionError(err)) throw new ApiError(503, 'database_unavailable', 'The database is unreachable.', { 'Retry-After': '5' });

@@ -91,6 +91,7 @@ export async function ingestBatch(
       seq: meta.seq,
       delta: meta.delta,
       insights: meta.insights,
+      steps: meta.steps,
       bytes: ndjson.length,
       endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
     });

@@ -63,6 +63,7 @@ export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, se
     seq,
     delta: getCore().aggregateDelta(bytes),
     insights: getCore().batchInsights(bytes),
+    steps: getCore().batchSteps(bytes),
     bytes: bytes.length,
   });
 }

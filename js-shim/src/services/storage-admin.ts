@@ -264,8 +264,10 @@ async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: Cal
   const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
   const insights = replay.ndjson.length ? getCore().batchInsights(replay.ndjson) : null;
   const deleted = await deleteSessionRows(sql, [s.id]);
-  await subtractPageViews(sql, s.site_id, pages);
-  if (insights) await subtractInsights(sql, s.site_id, insights);
+  if (!s.is_bot) {
+    await subtractPageViews(sql, s.site_id, pages);
+    if (insights) await subtractInsights(sql, s.site_id, insights);
+  }
   await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
   const purged = await purgeErased(env, sql, { sessionId: s.id }, budget);

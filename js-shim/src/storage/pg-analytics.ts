@@ -25,7 +25,8 @@ export function wholeDays(q: RangeQuery): { from: string; to: string } | null {
  */
 export function rollupSlice(q: RangeQuery): { dim: string; value: string; from: string; to: string } | null {
   const days = wholeDays(q);
-  if (!days) return null;
+  // Rollups hold bots apart (dimensions 'bot:…'): a read that includes them scans.
+  if (!days || q.includeBots) return null;
   const set = Object.entries(q.filters).filter(([, v]) => v !== undefined);
   if (!set.length) return { dim: 'total', value: '', ...days };
   if (set.length === 1 && (ROLLUP_FILTERS as readonly string[]).includes(set[0][0])) return { dim: set[0][0], value: set[0][1]!, ...days };
@@ -68,8 +69,10 @@ async function rolledUp<K extends string>(sql: Sql, siteId: string, days: Days, 
   return row as Record<K, Ranked[]>;
 }
 
-function where(sql: Sql, q: RangeQuery) {
+/** The range's session rows; bots only when the query includes them (the session list always does). */
+export function where(sql: Sql, q: RangeQuery, bots = q.includeBots ?? false) {
   const parts = [sql`site_id = ${q.siteId} AND started_at >= ${q.from} AND started_at < ${q.to}`];
+  if (!bots) parts.push(sql`AND NOT is_bot`);
   for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
     const value = q.filters[name as keyof Filters];
     if (value !== undefined) parts.push(sql`AND ${sql(column)} = ${value}`);
@@ -397,7 +400,7 @@ export async function listSessions(sql: Sql, q: ListQuery) {
     SELECT id, site_id, started_at, last_seen_at, ended_at, entry_page, exit_page, referrer_domain, utm_source,
            country, device, browser, os, event_count, page_views, clicks, custom_events, errors, rrweb_events,
            max_scroll_percent, duration_ms
-    FROM sessions WHERE ${where(sql, q)} ${after}
+    FROM sessions WHERE ${where(sql, q, true)} ${after}
     ORDER BY ${column} DESC, id DESC LIMIT ${q.limit}`;
   return rows.map((r) => ({ ...r, duration_ms: Number(r.duration_ms) }));
 }

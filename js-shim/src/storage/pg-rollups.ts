@@ -40,3 +40,11 @@ const UPSERT = `
  * (ORDER BY), so two statements touching the same rollup rows never deadlock.
  */
 export const rollupUpsert = (sql: Sql) => sql.unsafe(UPSERT);
+
+/**
+ * rollup_rows()'s columns (as `r`) for a contrib CTE, a bot session's under
+ * dimensions prefixed 'bot:' ('bot:total' …): every read of the plain
+ * dimensions leaves bots out, and the prefixed rows count what was left out.
+ */
+export const rollupColumns = (sql: Sql, alias: string) =>
+  sql.unsafe(`CASE WHEN ${alias}.is_bot THEN 'bot:' || r.dim ELSE r.dim END AS dim, r.value, ${ROLLUP_MEASURES.map((m) => `r.${m}`).join(', ')}`);

@@ -2,7 +2,7 @@
 // clear covers, their deletion, and the audit log of what was deleted.
 import type { Insights, PageCount } from '../core';
 import type { Sql } from './pg';
-import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
+import { rollupColumns, rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 /** Every table the stats report on; a fixed list, spliced as identifiers. */
 export const COUNTED_TABLES = [
@@ -35,6 +35,8 @@ export interface StoredSession {
   id: string;
   site_id: string;
   started_at: Date;
+  /** Bots never entered the page rollups, so a clear has nothing to take back out of them. */
+  is_bot?: boolean;
 }
 
 function scopeWhere(sql: Sql, s: ClearScope) {
@@ -47,7 +49,7 @@ function scopeWhere(sql: Sql, s: ClearScope) {
 /** The next sessions a clear deletes, oldest first. */
 export async function sessionsInScope(sql: Sql, s: ClearScope, limit: number): Promise<StoredSession[]> {
   return sql<StoredSession[]>`
-    SELECT id, site_id, started_at FROM sessions
+    SELECT id, site_id, started_at, is_bot FROM sessions
     WHERE true ${scopeWhere(sql, s)} ORDER BY started_at, id LIMIT ${limit}`;
 }
 
@@ -79,7 +81,7 @@ export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number
       FROM per_visitor p WHERE v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id
       RETURNING v.site_id, v.day, v.visitor_id, v.sessions
     ), contrib AS (
-      SELECT g.site_id, ${utcDay(sql, 'g.started_at')} AS day, r.*
+      SELECT g.site_id, ${utcDay(sql, 'g.started_at')} AS day, ${rollupColumns(sql, 'g')}
       FROM gone g
       LEFT JOIN per_visitor p ON p.counted_by = g.id
       LEFT JOIN visitor v ON v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id,

@@ -2,8 +2,9 @@
 // Every statement is a tagged template: values travel as bind parameters,
 // never as SQL text. Routes call these functions; they hold no HTTP.
 import postgres from 'postgres';
-import type { Delta, Insights } from '../core';
-import { rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
+import { MAX_SESSION_STEPS, type Delta, type Insights, type Steps } from '../core';
+import { rollupColumns, rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
+import { decodePath, encodePath, PROP_VALUES_PER_KEY } from '../lib/paths';
 
 export type Sql = postgres.Sql;
 
@@ -89,6 +90,8 @@ export interface NewSession {
   screen: string | null;
   language: string | null;
   timezone: string | null;
+  /** A bot or automation (isbot, navigator.webdriver): recorded, left out of analytics. */
+  isBot?: boolean;
 }
 
 /**
@@ -128,11 +131,12 @@ export async function insertSession(sql: Sql, raw: NewSession): Promise<SessionR
   const rows = await sql`
     WITH s AS (
       INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
-        utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone)
+        utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone,
+        is_bot)
       VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
         ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
         ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
-        ${s.timezone})
+        ${s.timezone}, ${s.isBot ?? false})
       RETURNING *
     ), visitor AS (
       INSERT INTO visitor_daily AS v (site_id, day, visitor_id, sessions)
@@ -140,7 +144,7 @@ export async function insertSession(sql: Sql, raw: NewSession): Promise<SessionR
       ON CONFLICT (site_id, day, visitor_id) DO UPDATE SET sessions = v.sessions + 1
       RETURNING sessions = 1 AS first
     ), contrib AS (
-      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, r.*
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, ${rollupColumns(sql, 's')}
       FROM s LEFT JOIN visitor ON true,
         rollup_rows(1, CASE WHEN s.visitor_id IS NULL OR visitor.first THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 's')}) r
     ), rolled AS (${rollupUpsert(sql)})
@@ -159,7 +163,11 @@ export interface BatchApply {
   endedAtMs?: number;
   /** Page insights of the batch's events (heatmap, scroll depth, click issues, errors, snapshot). */
   insights?: Insights;
+  /** The batch's path steps and custom-event properties. */
+  steps?: Steps;
 }
+
+const NO_STEPS: Steps = { steps: [], dropped: 0, props: [] };
 
 const NO_INSIGHTS: Insights = { cells: [], scroll: [], issues: [], errors: [], page_view: false, scroll_tail: -1, scroll_lead: -1 };
 
@@ -194,6 +202,8 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
   const started = b.startedAtMs / 1000;
   // The open page's scroll depth after this batch: a new page view's, or the old one's deepened.
   const pageScroll = ins.page_view ? ins.scroll_tail : ins.scroll_lead;
+  const st = b.steps ?? NO_STEPS;
+  const batchPath = storable(encodePath(st.steps, b.startedAtMs));
   const rows = await sql`
     WITH gone AS (
       SELECT 1 FROM erased_sessions WHERE id = ${b.sessionId}::text
@@ -202,7 +212,7 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
     ), s AS (
       INSERT INTO sessions AS t (id, site_id, started_at, last_seen_at, event_count, page_views, clicks, custom_events,
         errors, rrweb_events, max_scroll_percent, first_event_at, last_event_at, duration_ms, entry_page, exit_page,
-        entry_key, exit_key, chunks, bytes_stored, applied, ended_at, page_scroll)
+        entry_key, exit_key, chunks, bytes_stored, applied, ended_at, page_scroll, path, path_dropped)
       SELECT ${b.sessionId}::text, ${b.siteId}::text, to_timestamp(${started}::float8),
         GREATEST(to_timestamp(${started}::float8), to_timestamp(${tsOrNull(d.last_ts)}::float8)),
         ${d.event_count}::int, ${d.page_views}::int, ${d.clicks}::int, ${d.custom_events}::int, ${d.errors}::int,
@@ -211,7 +221,7 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         ${d.exit_page ?? null}::text, ${keyText(d.entry)}::bigint[], ${keyText(d.exit)}::bigint[],
         ${b.bytes > 0 ? 1 : 0}::int, ${b.bytes}::bigint,
         ${b.bytes > 0 ? sql`int4multirange(int4range(${b.seq}::int, ${b.seq}::int, '[]'))` : sql`'{}'::int4multirange`},
-        to_timestamp(${tsOrNull(b.endedAtMs)}::float8), ${pageScroll}::smallint
+        to_timestamp(${tsOrNull(b.endedAtMs)}::float8), ${pageScroll}::smallint, ${batchPath}::text, ${st.dropped}::int
       WHERE NOT EXISTS (SELECT 1 FROM gone)
       ON CONFLICT (id) DO UPDATE SET
         event_count = t.event_count + EXCLUDED.event_count,
@@ -240,6 +250,10 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         ended_at = COALESCE(EXCLUDED.ended_at, t.ended_at),
         page_scroll = CASE WHEN ${ins.page_view}::boolean THEN EXCLUDED.page_scroll
                            ELSE GREATEST(t.page_scroll, EXCLUDED.page_scroll) END,
+        path = CASE WHEN EXCLUDED.path = '' THEN t.path
+                    ELSE (SELECT m.path FROM session_path_merge(t.path, EXCLUDED.path, ${MAX_SESSION_STEPS}::int) m) END,
+        path_dropped = t.path_dropped + EXCLUDED.path_dropped + CASE WHEN EXCLUDED.path = '' THEN 0
+                    ELSE (SELECT m.overflow FROM session_path_merge(t.path, EXCLUDED.path, ${MAX_SESSION_STEPS}::int) m) END,
         prev_entry_page = t.entry_page,
         prev_exit_page = t.exit_page,
         prev_duration_ms = t.duration_ms,
@@ -251,10 +265,10 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
       -- The row as it is now, less the row as it was (prev_duration_ms is NULL
       -- only on a row this statement inserted: it counts as a new session and
       -- visitor, having no visitor id).
-      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, r.*
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')} AS day, ${rollupColumns(sql, 's')}
       FROM s, rollup_rows(1, CASE WHEN s.prev_duration_ms IS NULL THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 's')}) r
       UNION ALL
-      SELECT s.site_id, ${utcDay(sql, 's.started_at')}, r.*
+      SELECT s.site_id, ${utcDay(sql, 's.started_at')}, ${rollupColumns(sql, 's')}
       FROM s, rollup_rows(-1, 0, s.country, s.device, s.browser, s.os, s.prev_entry_page, s.prev_exit_page,
         s.referrer_domain, s.utm_source, s.utm_medium, s.utm_campaign, s.page_views - ${d.page_views}::int,
         s.event_count - ${d.event_count}::int, s.clicks - ${d.clicks}::int, s.prev_duration_ms, s.prev_max_scroll_percent,
@@ -265,12 +279,12 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
       INSERT INTO page_daily (site_id, day, path, page_views)
       SELECT ${b.siteId}, p.day::date, p.path, p.views
       FROM jsonb_to_recordset(${sql.json(d.pages as never)}::jsonb) AS p(day text, path text, views int)
-      WHERE EXISTS (SELECT 1 FROM s)
+      WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot)
       ON CONFLICT (site_id, day, path) DO UPDATE SET page_views = page_daily.page_views + EXCLUDED.page_views
     ), clicked AS (
       SELECT COALESCE(NULLIF(c.path, ''), (SELECT exit_page FROM prev)) AS path, c.width, c.day::date AS day, c.y, c.x, c.clicks
       FROM jsonb_to_recordset(${sql.json(ins.cells as never)}::jsonb) AS c(day text, path text, width text, x int, y int, clicks int)
-      WHERE EXISTS (SELECT 1 FROM s)
+      WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot)
     ), cells AS (
       INSERT INTO click_cells_daily (site_id, path, width, day, y, x, clicks)
       SELECT ${b.siteId}, path, width, day, y, x, sum(clicks) FROM clicked WHERE path IS NOT NULL
@@ -288,7 +302,7 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
                    CASE WHEN r."from" = -2 THEN COALESCE((SELECT page_scroll FROM prev), -1) ELSE r."from" END AS from_depth
             FROM jsonb_to_recordset(${sql.json(ins.scroll as never)}::jsonb) AS r(day text, path text, "from" int, "to" int)) r
       CROSS JOIN LATERAL generate_series(r.from_depth + 1, r."to") AS g(depth)
-      WHERE EXISTS (SELECT 1 FROM s) AND r.path IS NOT NULL
+      WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot) AND r.path IS NOT NULL
       GROUP BY r.path, r.day, g.depth
       ON CONFLICT (site_id, path, day, depth) DO UPDATE SET page_views = scroll_depth_daily.page_views + EXCLUDED.page_views
     ), issues AS (
@@ -299,7 +313,7 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
                    i.count, i.ts, i.x, i.y, i.width
             FROM jsonb_to_recordset(${sql.json(ins.issues as never)}::jsonb)
               AS i(kind text, day text, path text, selector text, width text, x int, y int, ts bigint, count int)) i
-      WHERE EXISTS (SELECT 1 FROM s) AND i.path IS NOT NULL
+      WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot) AND i.path IS NOT NULL
       GROUP BY i.path, i.day, i.kind, i.selector
       ON CONFLICT (site_id, path, day, kind, selector) DO UPDATE SET
         clicks = click_issues_daily.clicks + EXCLUDED.clicks,
@@ -315,17 +329,35 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
              to_timestamp(e.first_ts / 1000.0), to_timestamp(e.last_ts / 1000.0)
       FROM jsonb_to_recordset(${sql.json(ins.errors as never)}::jsonb)
         AS e(fingerprint text, message text, sample text, source text, path text, count int, first_ts bigint, last_ts bigint)
-      WHERE EXISTS (SELECT 1 FROM s)
+      WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot)
       ON CONFLICT (site_id, fingerprint, session_id) DO UPDATE SET
         occurrences = error_sessions.occurrences + EXCLUDED.occurrences,
         first_at = LEAST(error_sessions.first_at, EXCLUDED.first_at),
         last_at = GREATEST(error_sessions.last_at, EXCLUDED.last_at)
+    ), props AS (
+      INSERT INTO event_props_daily AS e (site_id, day, event, key, value, events)
+      SELECT ${b.siteId}, day, event, key, value, sum(count) FROM (
+        SELECT p.day, p.event, p.key, p.count,
+               CASE WHEN p.known OR p.have + row_number() OVER (PARTITION BY p.day, p.event, p.key, p.known ORDER BY p.value)
+                                    <= ${PROP_VALUES_PER_KEY}::int
+                    THEN p.value ELSE '(other)' END AS value
+        FROM (SELECT p.day::date AS day, p.event, p.key, p.value, p.count,
+                     EXISTS (SELECT 1 FROM event_props_daily x WHERE x.site_id = ${b.siteId} AND x.day = p.day::date
+                             AND x.event = p.event AND x.key = p.key AND x.value = p.value) AS known,
+                     (SELECT count(*) FROM event_props_daily x WHERE x.site_id = ${b.siteId} AND x.day = p.day::date
+                             AND x.event = p.event AND x.key = p.key AND x.value <> '(other)') AS have
+              FROM jsonb_to_recordset(${sql.json(st.props as never)}::jsonb) AS p(day text, event text, key text, value text, count int)
+              WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot)) p
+      ) v
+      GROUP BY day, event, key, value
+      ORDER BY day, event, key, value
+      ON CONFLICT (site_id, day, event, key, value) DO UPDATE SET events = e.events + EXCLUDED.events
     ), snap AS (
       INSERT INTO page_snapshots (site_id, path, width, session_id, seq, i, ts, viewport_width, viewport_height)
       SELECT ${b.siteId}, p.path, p.width, ${b.sessionId}, p.seq, p.i, p.ts, p.viewport_width, p.viewport_height
       FROM jsonb_to_recordset(${sql.json((ins.snapshot ? [ins.snapshot] : []) as never)}::jsonb)
         AS p(path text, width text, seq int, i int, ts bigint, viewport_width int, viewport_height int)
-      WHERE EXISTS (SELECT 1 FROM s)
+      WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot)
       ON CONFLICT (site_id, path, width) DO UPDATE SET
         session_id = EXCLUDED.session_id, seq = EXCLUDED.seq, i = EXCLUDED.i, ts = EXCLUDED.ts,
         viewport_width = EXCLUDED.viewport_width, viewport_height = EXCLUDED.viewport_height
@@ -386,8 +418,15 @@ export async function findSession(sql: Sql, siteIds: string[] | null, sessionId:
   const rows = await sql`
     SELECT * FROM sessions WHERE id = ${sessionId} ${siteIds ? sql`AND site_id = ANY(${`{${siteIds.join(',')}}`}::text[])` : sql``}`;
   if (!rows.length) return null;
-  const { applied: _seqs, entry_key: _e, exit_key: _x, ...row } = rows[0];
-  return { ...(row as SessionRow), duration_ms: Number(row.duration_ms), bytes_stored: Number(row.bytes_stored) };
+  const { applied: _seqs, entry_key: _e, exit_key: _x, path, ...row } = rows[0];
+  return {
+    ...(row as SessionRow),
+    duration_ms: Number(row.duration_ms),
+    bytes_stored: Number(row.bytes_stored),
+    // The visit's steps (at most path_cap; path_dropped counts the rest).
+    path: decodePath(path as string),
+    path_cap: MAX_SESSION_STEPS,
+  };
 }
 
 /** Sessions changed after a watermark, for the D1 cache's catch-up (cron). */

@@ -15,6 +15,8 @@ export interface RangeQuery {
   from: Date;
   to: Date;
   filters: Filters;
+  /** Count sessions flagged as bots too (`include_bots`); by default they are left out. */
+  includeBots?: boolean;
 }
 
 export type SessionSort = 'started_at' | 'last_seen_at' | 'duration_ms' | 'event_count' | 'page_views';

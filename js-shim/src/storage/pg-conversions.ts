@@ -1,0 +1,290 @@
+// Conversion analytics over the sessions' paths (migrations/postgres/0050):
+// goals, funnels, journeys, and the custom-event property rollup. Nothing
+// here reads events: a goal or funnel step is one regular expression over
+// each session's path (lib/paths.ts), so goals and funnels defined today
+// answer for past visits too. Every read goes through (site_id, started_at)
+// and leaves bots out unless the query includes them.
+import { decodePath, matcherPattern, type Matcher } from '../lib/paths';
+import type { Sql } from './pg';
+import { where } from './pg-analytics';
+import type { RangeQuery } from './query';
+
+export interface Goal extends Matcher {
+  id: string;
+  site_id: string;
+  name: string;
+  created_at: Date;
+}
+
+export interface Funnel {
+  id: string;
+  site_id: string;
+  name: string;
+  steps: (Matcher & { name?: string })[];
+  window_ms: number | null;
+  created_at: Date;
+}
+
+const GOAL_COLUMNS = 'id, site_id, name, kind, match, value, prop_key, prop_value, created_at';
+const FUNNEL_COLUMNS = 'id, site_id, name, steps, window_ms, created_at';
+
+export async function listGoals(sql: Sql, siteId: string): Promise<Goal[]> {
+  return sql<Goal[]>`SELECT ${sql.unsafe(GOAL_COLUMNS)} FROM goals WHERE site_id = ${siteId} ORDER BY created_at, id`;
+}
+
+export async function getGoal(sql: Sql, siteId: string, id: string): Promise<Goal | null> {
+  const rows = await sql<Goal[]>`SELECT ${sql.unsafe(GOAL_COLUMNS)} FROM goals WHERE site_id = ${siteId} AND id = ${id}`;
+  return rows[0] ?? null;
+}
+
+export async function insertGoal(sql: Sql, g: { id: string; siteId: string; name: string } & Matcher): Promise<Goal> {
+  const rows = await sql<Goal[]>`
+    INSERT INTO goals (id, site_id, name, kind, match, value, prop_key, prop_value)
+    VALUES (${g.id}, ${g.siteId}, ${g.name}, ${g.kind}, ${g.match ?? 'exact'}, ${g.value}, ${g.prop_key ?? null}, ${g.prop_value ?? null})
+    RETURNING ${sql.unsafe(GOAL_COLUMNS)}`;
+  return rows[0];
+}
+
+export async function updateGoal(sql: Sql, siteId: string, id: string, g: { name: string } & Matcher): Promise<Goal | null> {
+  const rows = await sql<Goal[]>`
+    UPDATE goals SET name = ${g.name}, kind = ${g.kind}, match = ${g.match ?? 'exact'}, value = ${g.value},
+      prop_key = ${g.prop_key ?? null}, prop_value = ${g.prop_value ?? null}
+    WHERE site_id = ${siteId} AND id = ${id}
+    RETURNING ${sql.unsafe(GOAL_COLUMNS)}`;
+  return rows[0] ?? null;
+}
+
+export async function deleteGoal(sql: Sql, siteId: string, id: string): Promise<boolean> {
+  const rows = await sql`DELETE FROM goals WHERE site_id = ${siteId} AND id = ${id} RETURNING id`;
+  return rows.length > 0;
+}
+
+const normaliseFunnel = (f: Funnel): Funnel => ({ ...f, window_ms: f.window_ms === null ? null : Number(f.window_ms) });
+
+export async function listFunnels(sql: Sql, siteId: string): Promise<Funnel[]> {
+  const rows = await sql<Funnel[]>`SELECT ${sql.unsafe(FUNNEL_COLUMNS)} FROM funnels WHERE site_id = ${siteId} ORDER BY created_at, id`;
+  return rows.map(normaliseFunnel);
+}
+
+export async function getFunnel(sql: Sql, siteId: string, id: string): Promise<Funnel | null> {
+  const rows = await sql<Funnel[]>`SELECT ${sql.unsafe(FUNNEL_COLUMNS)} FROM funnels WHERE site_id = ${siteId} AND id = ${id}`;
+  return rows[0] ? normaliseFunnel(rows[0]) : null;
+}
+
+export async function insertFunnel(sql: Sql, f: { id: string; siteId: string; name: string; steps: Funnel['steps']; windowMs: number | null }): Promise<Funnel> {
+  const rows = await sql<Funnel[]>`
+    INSERT INTO funnels (id, site_id, name, steps, window_ms)
+    VALUES (${f.id}, ${f.siteId}, ${f.name}, ${sql.json(f.steps as never)}, ${f.windowMs})
+    RETURNING ${sql.unsafe(FUNNEL_COLUMNS)}`;
+  return normaliseFunnel(rows[0]);
+}
+
+export async function updateFunnel(sql: Sql, siteId: string, id: string, f: { name: string; steps: Funnel['steps']; windowMs: number | null }): Promise<Funnel | null> {
+  const rows = await sql<Funnel[]>`
+    UPDATE funnels SET name = ${f.name}, steps = ${sql.json(f.steps as never)}, window_ms = ${f.windowMs}
+    WHERE site_id = ${siteId} AND id = ${id}
+    RETURNING ${sql.unsafe(FUNNEL_COLUMNS)}`;
+  return rows[0] ? normaliseFunnel(rows[0]) : null;
+}
+
+export async function deleteFunnel(sql: Sql, siteId: string, id: string): Promise<boolean> {
+  const rows = await sql`DELETE FROM funnels WHERE site_id = ${siteId} AND id = ${id} RETURNING id`;
+  return rows.length > 0;
+}
+
+const rate = (n: number, of: number) => (of ? n / of : 0);
+
+/** Sessions flagged as bots in the range (what a read left out; 0 when it included them). */
+async function botsLeftOut(sql: Sql, q: RangeQuery): Promise<number> {
+  if (q.includeBots) return 0;
+  const [row] = await sql`
+    SELECT count(*)::int AS n FROM sessions WHERE site_id = ${q.siteId} AND started_at >= ${q.from} AND started_at < ${q.to} AND is_bot`;
+  return row.n as number;
+}
+
+export interface GoalNumbers {
+  id: string;
+  name: string;
+  conversions: number;
+  rate: number;
+}
+
+function goalCounts(sql: Sql, goals: Matcher[]) {
+  return goals.map((g, k) => sql`, count(*) FILTER (WHERE path ~ ${matcherPattern(g)})::int AS ${sql(`g${k}`)}`);
+}
+
+/** The range's sessions and, per goal, the sessions that reached it. */
+export async function goalTotals(sql: Sql, q: RangeQuery, goals: Goal[]) {
+  const [row] = await sql`SELECT count(*)::int AS sessions ${goalCounts(sql, goals)} FROM sessions WHERE ${where(sql, q)}`;
+  const sessions = row.sessions as number;
+  return {
+    sessions,
+    goals: goals.map((g, k): GoalNumbers => ({ id: g.id, name: g.name, conversions: row[`g${k}`], rate: rate(row[`g${k}`], sessions) })),
+    bots_excluded: await botsLeftOut(sql, q),
+  };
+}
+
+/** Breakdown dimensions and the session column (or expression) each groups by. */
+export const GOAL_DIMENSIONS = {
+  entry_page: 'entry_page',
+  exit_page: 'exit_page',
+  referrer: "COALESCE(referrer_domain, '(direct)')",
+  utm_source: 'utm_source',
+  utm_medium: 'utm_medium',
+  utm_campaign: 'utm_campaign',
+  country: "COALESCE(country, '(unknown)')",
+  device: "COALESCE(device, '(unknown)')",
+  browser: "COALESCE(browser, '(unknown)')",
+  os: "COALESCE(os, '(unknown)')",
+} as const;
+export type GoalDimension = keyof typeof GOAL_DIMENSIONS;
+
+/** One breakdown's values by sessions, each with every goal's conversions and rate. */
+export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number) {
+  // A fixed expression from GOAL_DIMENSIONS, never client text.
+  const column = sql.unsafe(GOAL_DIMENSIONS[dim]);
+  const rows = await sql`
+    SELECT ${column} AS value, count(*)::int AS sessions ${goalCounts(sql, goals)}
+    FROM sessions WHERE ${where(sql, q)} AND ${column} IS NOT NULL
+    GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+  return rows.map((r) => ({
+    value: r.value as string,
+    sessions: r.sessions as number,
+    goals: goals.map((g, k): GoalNumbers => ({ id: g.id, name: g.name, conversions: r[`g${k}`], rate: rate(r[`g${k}`], r.sessions) })),
+  }));
+}
+
+/**
+ * Per session, where each funnel step is first reached after the one before
+ * it (0: not reached), and when (ms from the session start). Step k is
+ * searched from just past step k-1's position: "in this order, not
+ * necessarily adjacent". Each step is its own LATERAL (OFFSET 0 keeps the
+ * planner from inlining, which would repeat the earlier searches in every
+ * later one), so a session costs one regexp_instr per step it gets to.
+ */
+function funnelMatches(sql: Sql, q: RangeQuery, steps: Matcher[]) {
+  const laterals = steps.map((m, k) => {
+    const from = k === 0 ? sql`1` : sql`${sql(`a${k}`)}.p + 1`;
+    const guard = k === 0 ? sql`true` : sql`${sql(`a${k}`)}.p > 0`;
+    return sql`
+      CROSS JOIN LATERAL (
+        SELECT x.p, CASE WHEN x.p > 0 THEN substr(s.path, x.p + 1, 8)::int END AS t
+        FROM (SELECT CASE WHEN ${guard} THEN regexp_instr(s.path, ${matcherPattern(m)}, ${from}) ELSE 0 END AS p) x
+        OFFSET 0) ${sql(`a${k + 1}`)}`;
+  });
+  return sql`
+    SELECT s.id, s.started_at ${steps.map((_, k) => sql`, ${sql(`a${k + 1}`)}.p AS ${sql(`p${k + 1}`)}, ${sql(`a${k + 1}`)}.t AS ${sql(`t${k + 1}`)}`)}
+    FROM sessions s ${laterals}
+    WHERE ${where(sql, q)} AND s.path <> ''`;
+}
+
+/** How far each session got: the number of steps reached in order (within the window from the first, when set). */
+function funnelLevels(sql: Sql, q: RangeQuery, steps: Matcher[], windowMs: number | null) {
+  const reached = (k: number) =>
+    windowMs === null ? sql`${sql(`p${k}`)} > 0` : sql`${sql(`p${k}`)} > 0 AND ${sql(`t${k}`)} - t1 <= ${windowMs}`;
+  const level = steps.reduceRight((acc, _, k) => sql`CASE WHEN ${reached(k + 1)} THEN ${acc} ELSE ${k} END`, sql`${steps.length}`);
+  return sql`SELECT m.*, (${level})::int AS level FROM (${funnelMatches(sql, q, steps)}) m`;
+}
+
+export interface FunnelStepNumbers {
+  step: number;
+  name: string;
+  sessions: number;
+  /** Share of the previous step's sessions (1 for the first step). */
+  conversion_from_previous: number;
+  conversion_from_first: number;
+  /** Median time from the previous step, in ms (null for the first step or when none reached it). */
+  median_ms_from_previous: number | null;
+  /** Sessions that reached the previous step but not this one. */
+  dropped: number;
+}
+
+const stepName = (m: Matcher & { name?: string }) =>
+  m.name || (m.kind === 'page' ? m.value : `${m.value}${m.prop_key ? ` (${m.prop_key} = ${m.prop_value})` : ''}`);
+
+/** Per step: sessions, conversion from the previous and the first step, median time between steps. */
+export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps'], windowMs: number | null) {
+  const aggregates = steps.map((_, k) => {
+    const n = k + 1;
+    const count = sql`, count(*) FILTER (WHERE level >= ${n})::int AS ${sql(`s${n}`)}`;
+    if (k === 0) return count;
+    return sql`${count}, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${sql(`t${n}`)} - ${sql(`t${k}`)})
+      FILTER (WHERE level >= ${n}) AS ${sql(`m${n}`)}`;
+  });
+  const [row] = await sql`SELECT count(*)::int AS sessions ${aggregates} FROM (${funnelLevels(sql, q, steps, windowMs)}) l`;
+  const first = row.s1 as number;
+  const out: FunnelStepNumbers[] = steps.map((m, k) => {
+    const n = row[`s${k + 1}`] as number;
+    const prev = k === 0 ? n : (row[`s${k}`] as number);
+    const median = k === 0 ? null : row[`m${k + 1}`];
+    return {
+      step: k + 1,
+      name: stepName(m),
+      sessions: n,
+      conversion_from_previous: k === 0 ? 1 : rate(n, prev),
+      conversion_from_first: rate(n, first),
+      median_ms_from_previous: median === null || median === undefined ? null : Math.round(Number(median)),
+      dropped: prev - n,
+    };
+  });
+  return { sessions: row.sessions as number, steps: out, bots_excluded: await botsLeftOut(sql, q) };
+}
+
+/** Sessions that reached step `step - 1` but not `step` (newest first), to watch where they left. */
+export async function funnelDropoff(sql: Sql, q: RangeQuery, steps: Matcher[], windowMs: number | null, step: number, limit: number) {
+  const rows = await sql`
+    SELECT s.id, s.started_at, s.entry_page, s.exit_page, s.duration_ms, s.page_views, s.country, s.device, s.browser,
+           s.rrweb_events > 0 AS has_replay, s.path, s.path_dropped
+    FROM (${funnelLevels(sql, q, steps, windowMs)}) l JOIN sessions s ON s.id = l.id
+    WHERE l.level = ${step - 1}
+    ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit}`;
+  return rows.map(({ path, ...r }) => ({ ...(r as { id: string; [k: string]: unknown }), duration_ms: Number(r.duration_ms), path: decodePath(path as string) }));
+}
+
+/**
+ * Top page journeys from an entry page (or to an exit page): each session's
+ * page steps (events left out, repeats collapsed), cut to `depth`, counted.
+ * The grouping runs in Postgres on the first (or last) `depth * 2` page steps,
+ * which the collapse then shortens here; sessions past the path cap are left
+ * out of exit journeys (their last kept step is not their exit).
+ */
+export async function journeys(sql: Sql, q: RangeQuery, anchor: { entry?: string; exit?: string }, depth: number, limit: number) {
+  const raw = depth * 2;
+  // The path's page steps only: each step's header goes, event steps entirely.
+  const pages = sql`array_remove(string_to_array(regexp_replace(path, '\\u001f[0-9]{8}(?:e[^\\u001f]*|p)', E'\\x1f', 'g'), E'\\x1f'), '')`;
+  const rows = anchor.exit !== undefined
+    ? await sql`
+        SELECT to_json(steps) AS steps, sessions FROM (
+          SELECT pages[GREATEST(cardinality(pages) - ${raw} + 1, 1):cardinality(pages)] AS steps, count(*)::int AS sessions
+          FROM (SELECT ${pages} AS pages FROM sessions WHERE ${where(sql, q)} AND exit_page = ${anchor.exit} AND path_dropped = 0) x
+          WHERE cardinality(pages) > 0 GROUP BY 1) g`
+    : await sql`
+        SELECT to_json(steps) AS steps, sessions FROM (
+          SELECT pages[1:${raw}] AS steps, count(*)::int AS sessions
+          FROM (SELECT ${pages} AS pages FROM sessions WHERE ${where(sql, q)} AND entry_page = ${anchor.entry ?? '/'}) x
+          WHERE cardinality(pages) > 0 GROUP BY 1) g`;
+  const totals = new Map<string, { steps: string[]; sessions: number }>();
+  let sessions = 0;
+  for (const r of rows) {
+    const collapsed = (r.steps as string[]).filter((p, k, all) => k === 0 || p !== all[k - 1]);
+    const steps = anchor.exit !== undefined ? collapsed.slice(-depth) : collapsed.slice(0, depth);
+    const key = steps.join('\x1f');
+    const entry = totals.get(key) ?? { steps, sessions: 0 };
+    entry.sessions += r.sessions as number;
+    totals.set(key, entry);
+    sessions += r.sessions as number;
+  }
+  const paths = [...totals.values()].sort((a, b) => b.sessions - a.sessions || a.steps.join('\x1f').localeCompare(b.steps.join('\x1f')));
+  const top = paths.slice(0, limit);
+  return { sessions, paths: top, other_sessions: sessions - top.reduce((n, p) => n + p.sessions, 0), bots_excluded: await botsLeftOut(sql, q) };
+}
+
+/** Custom-event property values over whole UTC days, most frequent first ('(other)': values past the per-key bound). */
+export async function eventProperties(sql: Sql, siteId: string, days: { from: string; to: string }, event: string | undefined, limit: number) {
+  const rows = await sql`
+    SELECT event, key, value, sum(events)::int AS events FROM event_props_daily
+    WHERE site_id = ${siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
+      ${event === undefined ? sql`` : sql`AND event = ${event}`}
+    GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT ${limit}`;
+  return rows as unknown as { event: string; key: string; value: string; events: number }[];
+}

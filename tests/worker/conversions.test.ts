@@ -1,0 +1,254 @@
+// Conversion analytics on real Postgres: session paths kept by the batch's one
+// statement, goals, funnels, journeys, custom-event properties and bots, each
+// checked against hand-built sessions whose answers are known.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resetStatements, seedSite, startStack, workerStatements, type Stack } from './harness/stack.ts';
+import { sendBatch, startSession } from './harness/session.ts';
+import { custom, pageView, type Event, type StartedSession } from './harness/factories.ts';
+import { asToken, asUser, logIn, makeAdmin, type Login } from './harness/accounts.ts';
+
+const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0 Safari/537.36';
+const page = (ts: number, path: string): Event => pageView(ts, `https://example.com${path}`);
+
+describe('conversion analytics', () => {
+  let stack: Stack;
+  let token: string;
+  let admin: Login;
+  const siteId = 'site_conv';
+
+  before(async () => {
+    stack = await startStack();
+    ({ token } = await seedSite(stack, siteId));
+    const a = await makeAdmin(stack, 'conv-admin@example.com', 'conv-admin-password');
+    admin = await logIn(stack, a.email, a.password);
+  });
+  after(() => stack?.close());
+
+  const api = async (path: string) => {
+    const res = await asToken(stack, token, path);
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const change = async (method: string, path: string, body?: unknown) => {
+    const res = await asUser(stack, admin, path, { method, body });
+    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Record<string, any>) };
+  };
+  const today = () => new Date().toISOString().slice(0, 10);
+  const range = () => `site_id=${siteId}&from=${today()}&to=${today()}`;
+
+  /** A visit: its batches in the order given, each [seq, events at ms offsets from the start]. */
+  async function visit(batches: [number, [number, string | { event: string; props?: object }][]][], headers: Record<string, string> = {}, start: object = {}) {
+    const s = await startSession(stack, siteId, { url: 'https://example.com/', ...start }, headers);
+    const t = Date.parse(s.session_started_at);
+    for (const [seq, steps] of batches) {
+      const events = steps.map(([dt, step]) => (typeof step === 'string' ? page(t + dt, step) : custom(t + dt, step.event, step.props ?? {})));
+      const res = await sendBatch(stack, s, seq, events);
+      assert.equal(res.status, 202, await res.clone().text());
+    }
+    return s;
+  }
+  const pathOf = async (s: StartedSession) => (await api(`/api/sessions/${s.session_id}`)).body.session;
+
+  it('keeps a visit’s steps in time order with repeats collapsed, whatever order its batches arrive in', async () => {
+    const s = await visit([
+      [1, [[4000, '/cart'], [5000, '/cart'], [6000, { event: 'purchase', props: { plan: 'pro' } }]]],
+      [0, [[0, '/'], [1000, '/'], [2000, '/pricing'], [3000, '/pricing']]],
+    ]);
+    const row = await pathOf(s);
+    assert.deepEqual(row.path.map((p: any) => [p.t, p.kind, p.value]), [
+      [0, 'page', '/'],
+      [2000, 'page', '/pricing'],
+      [4000, 'page', '/cart'],
+      [6000, 'event', 'purchase'],
+    ]);
+    assert.deepEqual(row.path[3].props, { plan: 'pro' });
+    assert.equal(row.path_cap, 32);
+    assert.equal(row.path_dropped, 0);
+  });
+
+  it('keeps the first 32 steps of a long visit and counts the rest, in one write and no read per batch', async () => {
+    const s = await startSession(stack, siteId);
+    const t = Date.parse(s.session_started_at);
+    await resetStatements(stack);
+    const pages = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => page(t + (from + k) * 10, `/long/${from + k}`));
+    assert.equal((await sendBatch(stack, s, 0, pages(0, 20))).status, 202);
+    assert.equal((await sendBatch(stack, s, 1, pages(20, 40))).status, 202);
+    const stats = await workerStatements(stack);
+    assert.equal(stats.reads, 0);
+    assert.equal(stats.writes, 2);
+    const row = await pathOf(s);
+    assert.equal(row.path.length, 32);
+    assert.equal(row.path.at(-1).value, '/long/31');
+    assert.equal(row.path_dropped, 8);
+  });
+
+  describe('goals, funnels and journeys over known visits', () => {
+    // A separate site, so only these visits count.
+    const site = 'site_funnel';
+    let siteToken: string;
+    let ids: Record<string, StartedSession> = {};
+    const get = async (path: string) => {
+      const res = await asToken(stack, siteToken, path);
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const q = () => `site_id=${site}&from=${today()}&to=${today()}`;
+
+    before(async () => {
+      ({ token: siteToken } = await seedSite(stack, site));
+      const v = async (name: string, steps: [number, string | { event: string; props?: object }][], headers: Record<string, string> = {}, start: object = {}) => {
+        const s = await startSession(stack, site, { url: `https://example.com${typeof steps[0][1] === 'string' ? steps[0][1] : '/'}`, ...start }, headers);
+        const t = Date.parse(s.session_started_at);
+        const events = steps.map(([dt, step]) => (typeof step === 'string' ? page(t + dt, step) : custom(t + dt, step.event, step.props ?? {})));
+        assert.equal((await sendBatch(stack, s, 0, events)).status, 202);
+        ids[name] = s;
+      };
+      // a: the whole funnel; b: /signup before /pricing; c: never on /;
+      // d: the funnel with other pages between its steps, /signup 30 s in.
+      await v('a', [[0, '/'], [1000, '/pricing'], [3000, '/signup'], [4000, { event: 'purchase', props: { plan: 'pro' } }]]);
+      await v('b', [[0, '/'], [2000, '/signup'], [5000, '/pricing']]);
+      await v('c', [[0, '/pricing'], [1000, '/signup']], {}, { referrer: 'https://search.example/' });
+      await v('d', [[0, '/'], [1000, '/blog/one'], [3000, '/pricing'], [4000, '/blog/two'], [30_000, '/signup'], [31_000, { event: 'purchase', props: { plan: 'free' } }]]);
+      // A bot (headless Chromium's own user agent) that walks the whole funnel.
+      await v('bot', [[0, '/'], [1000, '/pricing'], [2000, '/signup'], [3000, { event: 'purchase', props: { plan: 'pro' } }]], { 'user-agent': HEADLESS });
+      // Automation that reports navigator.webdriver with a regular user agent.
+      await v('driven', [[0, '/'], [1000, '/pricing']], {}, { webdriver: true });
+    });
+
+    const funnelSteps = [
+      { kind: 'page', value: '/' },
+      { kind: 'page', value: '/pricing' },
+      { kind: 'page', value: '/signup' },
+      { kind: 'event', value: 'purchase' },
+    ];
+
+    it('counts goals for visits made before the goal existed: exact, prefix and wildcard pages, events and properties', async () => {
+      const goals = [
+        { name: 'Pricing', kind: 'page', match: 'exact', value: '/pricing' },
+        { name: 'Blog', kind: 'page', match: 'prefix', value: '/blog/' },
+        { name: 'Any sign', kind: 'page', match: 'wildcard', value: '/sign*' },
+        { name: 'Purchase', kind: 'event', value: 'purchase' },
+        { name: 'Pro purchase', kind: 'event', value: 'purchase', prop_key: 'plan', prop_value: 'pro' },
+        { name: 'Nobody', kind: 'page', value: '/pricing/' },
+      ];
+      for (const g of goals) assert.equal((await change('POST', '/api/conversions/goals', { site_id: site, ...g })).status, 201);
+      const { status, body } = await get(`/api/conversions/goals/report?${q()}`);
+      assert.equal(status, 200);
+      assert.equal(body.sessions, 4);
+      assert.deepEqual(body.goals.map((g: any) => [g.name, g.conversions]), [
+        ['Pricing', 4], ['Blog', 1], ['Any sign', 4], ['Purchase', 2], ['Pro purchase', 1], ['Nobody', 0],
+      ]);
+      assert.equal(body.goals[3].rate, 0.5);
+      assert.equal(body.bots_excluded, 2);
+      assert.equal(body.path_cap, 32);
+    });
+
+    it('answers goals per breakdown value, with the bots left out unless asked for', async () => {
+      const { body } = await get(`/api/conversions/goals/breakdown?${q()}&dim=entry_page`);
+      const byEntry = Object.fromEntries(body.rows.map((r: any) => [r.value, [r.sessions, r.goals.find((g: any) => g.name === 'Purchase').conversions]]));
+      assert.deepEqual(byEntry, { '/': [3, 2], '/pricing': [1, 0] });
+      const withBots = await get(`/api/conversions/goals/breakdown?${q()}&dim=entry_page&include_bots=1`);
+      assert.deepEqual(withBots.body.rows.find((r: any) => r.value === '/').sessions, 5);
+      const referrers = await get(`/api/conversions/goals/breakdown?${q()}&dim=referrer`);
+      assert.ok(referrers.body.rows.some((r: any) => r.value === 'search.example' && r.sessions === 1));
+      assert.equal((await get(`/api/conversions/goals/breakdown?${q()}&dim=nope`)).status, 400);
+    });
+
+    it('counts funnel steps in order but not necessarily adjacent, with conversion and median time per step', async () => {
+      const created = await change('POST', '/api/conversions/funnels', { site_id: site, name: 'Checkout', steps: funnelSteps });
+      assert.equal(created.status, 201);
+      const id = created.body.funnel.id;
+      const { status, body } = await get(`/api/conversions/funnels/${id}/report?${q()}`);
+      assert.equal(status, 200);
+      // a, b, d start on /; b reaches /pricing only after /signup, so it stops at step 2.
+      assert.deepEqual(body.steps.map((s: any) => s.sessions), [3, 3, 2, 2]);
+      assert.deepEqual(body.steps.map((s: any) => s.dropped), [0, 0, 1, 0]);
+      assert.equal(body.steps[2].conversion_from_previous, 2 / 3);
+      assert.equal(body.steps[3].conversion_from_first, 2 / 3);
+      // / → /pricing: a 1 s, b 5 s, d 3 s; /pricing → /signup: a 2 s, d 27 s.
+      assert.equal(body.steps[1].median_ms_from_previous, 3000);
+      assert.equal(body.steps[2].median_ms_from_previous, 14_500);
+      assert.equal(body.steps[0].median_ms_from_previous, null);
+      assert.equal(body.bots_excluded, 2);
+
+      const bots = await get(`/api/conversions/funnels/${id}/report?${q()}&include_bots=1`);
+      assert.deepEqual(bots.body.steps.map((s: any) => s.sessions), [5, 5, 3, 3]);
+      assert.equal(bots.body.bots_excluded, 0);
+    });
+
+    it('drops the steps a visit reached after the funnel’s time window', async () => {
+      const steps = encodeURIComponent(JSON.stringify(funnelSteps));
+      const { body } = await get(`/api/conversions/funnels/adhoc/report?${q()}&steps=${steps}&window_ms=10000`);
+      assert.deepEqual(body.steps.map((s: any) => s.sessions), [3, 3, 1, 1]);
+      assert.equal(body.window_ms, 10000);
+    });
+
+    it('lists the sessions that left at a step, each linked to its replay', async () => {
+      const [funnel] = (await get(`/api/conversions/funnels?site_id=${site}`)).body.funnels;
+      const { status, body } = await get(`/api/conversions/funnels/${funnel.id}/dropoff?${q()}&step=3`);
+      assert.equal(status, 200);
+      assert.deepEqual(body.sessions.map((s: any) => s.id), [ids.b.session_id]);
+      assert.equal(body.sessions[0].replay_url, `/app/sessions/${ids.b.session_id}`);
+      assert.deepEqual(body.sessions[0].path.map((p: any) => p.value), ['/', '/signup', '/pricing']);
+      assert.equal((await get(`/api/conversions/funnels/${funnel.id}/dropoff?${q()}&step=1`)).status, 400);
+    });
+
+    it('compares a funnel with the period before', async () => {
+      const [funnel] = (await get(`/api/conversions/funnels?site_id=${site}`)).body.funnels;
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const { body } = await get(`/api/conversions/funnels/${funnel.id}/report?${q()}&compare_from=${yesterday}&compare_to=${yesterday}`);
+      assert.deepEqual(body.compare.steps.map((s: any) => s.sessions), [0, 0, 0, 0]);
+      assert.deepEqual(body.steps.map((s: any) => s.sessions), [3, 3, 2, 2]);
+    });
+
+    it('refuses funnels of fewer than 2 or more than 8 steps, and changes from readers', async () => {
+      assert.equal((await change('POST', '/api/conversions/funnels', { site_id: site, steps: funnelSteps.slice(0, 1) })).status, 400);
+      const nine = Array.from({ length: 9 }, (_, k) => ({ kind: 'page', value: `/${k}` }));
+      assert.equal((await change('POST', '/api/conversions/funnels', { site_id: site, steps: nine })).status, 400);
+      const res = await asToken(stack, siteToken, '/api/conversions/funnels', { method: 'POST', body: { site_id: site, steps: funnelSteps } });
+      assert.ok(res.status === 401 || res.status === 403, `status ${res.status}`);
+    });
+
+    it('draws the top journeys from an entry page and to an exit page, events left out', async () => {
+      const { status, body } = await get(`/api/conversions/journeys?${q()}&entry=/&depth=3`);
+      assert.equal(status, 200);
+      assert.equal(body.sessions, 3);
+      assert.deepEqual(body.paths.map((p: any) => [p.steps.join(' '), p.sessions]), [
+        ['/ /blog/one /pricing', 1],
+        ['/ /pricing /signup', 1],
+        ['/ /signup /pricing', 1],
+      ]);
+      const exits = await get(`/api/conversions/journeys?${q()}&exit=/signup&depth=3`);
+      assert.deepEqual(exits.body.paths.map((p: any) => [p.steps.join(' '), p.sessions]), [
+        ['/ /pricing /signup', 1],
+        ['/pricing /blog/two /signup', 1],
+        ['/pricing /signup', 1],
+      ]);
+      assert.equal((await get(`/api/conversions/journeys?${q()}&depth=6`)).status, 400);
+    });
+
+    it('keeps bots out of the rollup totals too, and counts them back in with include_bots', async () => {
+      const plain = await get(`/analytics/totals?${q()}`);
+      const withBots = await get(`/analytics/totals?${q()}&include_bots=1`);
+      const sessions = (b: any) => b.overview.sessions;
+      assert.equal(sessions(plain.body), 4);
+      assert.equal(sessions(withBots.body), 6);
+      const bots = await stack.db.query(`SELECT sum(sessions)::int AS n FROM rollup_daily WHERE site_id = $1 AND dim = 'bot:total'`, [site]);
+      assert.equal(bots.rows[0].n, 2);
+    });
+  });
+
+  it('rolls custom-event properties up per day, event, key and value, past 100 values as (other)', async () => {
+    const s = await startSession(stack, siteId);
+    const t = Date.parse(s.session_started_at);
+    const events = Array.from({ length: 105 }, (_, k) => custom(t + k, 'search', { term: `q${String(k).padStart(3, '0')}`, lang: 'en' }));
+    await resetStatements(stack);
+    assert.equal((await sendBatch(stack, s, 0, events.slice(0, 60))).status, 202);
+    assert.equal((await sendBatch(stack, s, 1, events.slice(60))).status, 202);
+    assert.equal((await workerStatements(stack)).reads, 0);
+    const { body } = await api(`/api/conversions/properties?${range()}&event=search&limit=500`);
+    const terms = body.properties.filter((p: any) => p.key === 'term');
+    assert.equal(terms.length, 101);
+    assert.deepEqual(terms.find((p: any) => p.value === '(other)'), { event: 'search', key: 'term', value: '(other)', events: 5 });
+    assert.deepEqual(body.properties.find((p: any) => p.key === 'lang'), { event: 'search', key: 'lang', value: 'en', events: 105 });
+  });
+});
