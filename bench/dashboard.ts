@@ -8,7 +8,10 @@
 //   2. the same endpoints where rollups cannot answer and session rows are
 //      scanned: the range ending a millisecond before midnight, and a filter;
 //   3. the dashboard's overview in Chromium, logged in, from navigation until
-//      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days.
+//      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days;
+//   4. conversion analytics over the sessions' paths: a 4-step funnel, goal
+//      conversions per country for 3 goals, journeys from the top entry page
+//      (bench/out/conversions.json; `--conversions` measures only these).
 // Writes bench/out/dashboard.json (bench/out/dashboard-scale.json with --scale);
 // BENCH_TRACE=1 also prints when each request of one overview load ran.
 import { randomBytes, createHash } from 'node:crypto';
@@ -27,6 +30,8 @@ import { startWorker, stopChildren } from './dev-worker.ts';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = `${ROOT}bench/out/`;
 const SCALE = process.argv.includes('--scale');
+const ONLY_CONVERSIONS = process.argv.includes('--conversions');
+const CONVERSION_RUNS = 5;
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (SCALE ? 10_000_000 : 1_000_000));
 const DAYS = Number(process.env.BENCH_DAYS ?? (SCALE ? 365 : 30));
 const RUNS = 20;
@@ -49,15 +54,16 @@ const pct = (xs: number[], p: number) => {
  * about 1.4 sessions per daily visitor, 40 % bounces, some UTM-tagged visits.
  * Spread evenly from the first day's midnight until now.
  */
-function generateSql(sessions: number, days: number) {
+export function generateSql(sessions: number, days: number) {
   return `
     SELECT setseed(0.42);
     INSERT INTO sessions (id, site_id, started_at, last_seen_at, ended_at, visitor_id, entry_page, exit_page, referrer,
       referrer_domain, utm_source, utm_medium, utm_campaign, country, device, browser, os, event_count, page_views, clicks,
-      max_scroll_percent, first_event_at, last_event_at, duration_ms, chunks, bytes_stored, applied, compacted_at)
+      max_scroll_percent, first_event_at, last_event_at, duration_ms, chunks, bytes_stored, applied, compacted_at,
+      path, is_bot)
     SELECT 'bench' || lpad(g::text, 10, '0'), '${SITE}', st, st + dur, st + dur,
       'v' || to_char(st, 'YYYYMMDD') || '-' || floor(random() * ${Math.ceil(sessions / days / 1.4)})::int,
-      '/p/' || floor(pow(random(), 3) * 400)::int, '/p/' || floor(pow(random(), 3) * 400)::int,
+      e.entry, COALESCE(w.exit, e.entry),
       CASE WHEN r.ref THEN 'https://' || r.domain || '/' END, CASE WHEN r.ref THEN r.domain END,
       CASE WHEN r.utm THEN (ARRAY['newsletter','twitter','google','facebook','partner'])[1 + floor(random() * 5)::int] END,
       CASE WHEN r.utm THEN (ARRAY['email','social','cpc'])[1 + floor(random() * 3)::int] END,
@@ -68,17 +74,41 @@ function generateSql(sessions: number, days: number) {
       (ARRAY['Chrome','Safari','Firefox','Edge','Mobile Safari','Samsung Internet','Opera','Chrome WebView'])[1 + floor(pow(random(), 2) * 8)::int],
       (ARRAY['Windows','iOS','Android','Mac OS','Linux','Chrome OS'])[1 + floor(pow(random(), 2) * 6)::int],
       pv * (3 + floor(random() * 15)::int), pv, floor(random() * pv * 3)::int, floor(random() * 101)::real,
-      st, st + dur, (extract(epoch FROM dur) * 1000)::bigint, 1 + pv, pv * 2400, '{[0,1)}'::int4multirange, st + dur
+      st, st + dur, (extract(epoch FROM dur) * 1000)::bigint, 1 + pv, pv * 2400, '{[0,1)}'::int4multirange, st + dur,
+      w.path, e.bot
     FROM generate_series(1, ${sessions}) g,
     LATERAL (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '${days - 1} days' AS first) f,
     LATERAL (SELECT f.first + (now() - f.first) * ((g - 1)::float8 / ${sessions}) AS st,
                     CASE WHEN random() < 0.4 THEN 1 ELSE 2 + floor(pow(random(), 2) * 12)::int END AS pv) s,
     LATERAL (SELECT random() < 0.55 AS ref, 'ref' || floor(pow(random(), 3) * 150)::int || '.example' AS domain,
-                    random() < 0.15 AS utm, random() AS d) r,
-    LATERAL (SELECT CASE WHEN s.pv = 1 THEN random() * interval '40 seconds' ELSE random() * interval '15 minutes' END AS dur) t;
+                    random() < 0.15 AS utm, random() AS d, g AS n) r,
+    LATERAL (SELECT CASE WHEN s.pv = 1 THEN random() * interval '40 seconds' ELSE random() * interval '15 minutes' END AS dur) t,
+    ${pathSql()};
     INSERT INTO page_daily (site_id, day, path, page_views)
     SELECT site_id, (started_at AT TIME ZONE 'UTC')::date, entry_page, sum(page_views) FROM sessions GROUP BY 1, 2, 3;
     ANALYZE;`;
+}
+
+/**
+ * Each session's path as the batch statement keeps it (migrations/postgres/0050):
+ * its page views one every 20 s from the entry page, later pages drawn from
+ * /pricing (20 %), /signup (10 %), /cart (10 %) and the catalogue, and a
+ * 'purchase' custom event (with a plan property) closing 1 in 4 visits that
+ * saw /signup; 2 % of sessions are bots.
+ */
+function pathSql() {
+  return `
+    LATERAL (SELECT '/p/' || floor(pow(random(), 3) * 400)::int AS entry, random() < 0.02 AS bot, g AS n) e,
+    LATERAL (
+      SELECT E'\\x1f' || string_agg('p' || k.page || E'\\x1c' || lpad((k.i * 20000)::text, 8, '0'), E'\\x1f' ORDER BY k.i) || E'\\x1f'
+               || CASE WHEN bool_or(k.page = '/signup') AND random() < 0.25
+                       THEN 'epurchase' || E'\\x1d' || 'plan' || E'\\x1e' || (ARRAY['free','pro','team'])[1 + floor(random() * 3)::int]
+                            || E'\\x1c' || lpad((s.pv * 20000)::text, 8, '0') || E'\\x1f' ELSE '' END AS path,
+             (array_agg(k.page ORDER BY k.i DESC))[1] AS exit
+      FROM (SELECT i, CASE WHEN i = 0 THEN e.entry
+                           WHEN x < 0.2 THEN '/pricing' WHEN x < 0.3 THEN '/signup' WHEN x < 0.4 THEN '/cart'
+                           ELSE '/p/' || floor(pow(random(), 3) * 400)::int END AS page
+            FROM (SELECT i, random() AS x FROM generate_series(0, s.pv - 1) i) r) k) w`;
 }
 
 async function timed(fn: () => Promise<void>, runs: number, warm = 2) {
@@ -90,6 +120,38 @@ async function timed(fn: () => Promise<void>, runs: number, warm = 2) {
     times.push(performance.now() - t0);
   }
   return { p50_ms: pct(times, 50), p95_ms: pct(times, 95) };
+}
+
+/**
+ * Conversion analytics over the whole period, through the Worker: a saved
+ * 4-step funnel (entry catalogue page, /pricing, /signup, the purchase
+ * event), conversions of 3 goals per country, and the top journeys from the
+ * busiest entry page, 4 deep. p50 of CONVERSION_RUNS requests after a warm one.
+ */
+async function conversionTimings(db: pg.Client, get: (path: string) => Promise<Record<string, unknown>>, range: string) {
+  await db.query(`INSERT INTO goals (id, site_id, name, kind, match, value, prop_key, prop_value) VALUES
+    ('g_signup', '${SITE}', 'Signup', 'page', 'exact', '/signup', NULL, NULL),
+    ('g_catalogue', '${SITE}', 'Catalogue', 'page', 'wildcard', '/p/1*', NULL, NULL),
+    ('g_pro', '${SITE}', 'Pro purchase', 'event', 'exact', 'purchase', 'plan', 'pro')`);
+  const steps = [
+    { kind: 'page', match: 'prefix', value: '/p/' },
+    { kind: 'page', value: '/pricing' },
+    { kind: 'page', value: '/signup' },
+    { kind: 'event', value: 'purchase' },
+  ];
+  await db.query(`INSERT INTO funnels (id, site_id, name, steps) VALUES ('f_checkout', '${SITE}', 'Checkout', $1)`, [JSON.stringify(steps)]);
+  await db.query('ANALYZE sessions');
+  const once = async (name: string, path: string) => {
+    const r = await timed(() => get(path).then(() => undefined), CONVERSION_RUNS, 1);
+    log(`${name}: p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms`);
+    return r;
+  };
+  const funnel = await once('funnel, 4 steps', `/api/conversions/funnels/f_checkout/report?${range}`);
+  const report = (await get(`/api/conversions/funnels/f_checkout/report?${range}`)) as { steps: { sessions: number }[] };
+  log(`  funnel steps: ${report.steps.map((s) => s.sessions).join(' → ')}`);
+  const breakdown = await once('goal breakdown, 3 goals per country', `/api/conversions/goals/breakdown?${range}&dim=country`);
+  const journey = await once('journeys from /p/0, 4 deep', `/api/conversions/journeys?${range}&entry=${encodeURIComponent('/p/0')}&depth=4`);
+  return { funnel, goal_breakdown: breakdown, journey, funnel_steps: report.steps.map((s) => s.sessions) };
 }
 
 async function main() {
@@ -133,8 +195,15 @@ async function main() {
       return res.json() as Promise<Record<string, unknown>>;
     };
     const check = (await get(`/analytics/overview?site_id=${SITE}&from=${from}&to=${to}`)) as { sessions: number };
-    // (bench:scale: the range is the whole year, up to 400 days.)
-    if (check.sessions !== SESSIONS) throw new Error(`the overview counts ${check.sessions} sessions, not ${SESSIONS}`);
+    // (bench:scale: the range is the whole year, up to 400 days.) Bots are left out.
+    const people = (await db.query('SELECT count(*)::int AS n FROM sessions WHERE NOT is_bot')).rows[0].n;
+    if (check.sessions !== people) throw new Error(`the overview counts ${check.sessions} sessions, not ${people}`);
+
+    const conversions = await conversionTimings(db, get, `site_id=${SITE}&from=${from}&to=${to}`);
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(`${OUT}conversions.json`, JSON.stringify({ date: new Date().toISOString().slice(0, 10), sessions: SESSIONS, days: DAYS, ...conversions }, null, 2));
+    log('wrote bench/out/conversions.json');
+    if (ONLY_CONVERSIONS) return;
 
     const range = `site_id=${SITE}&from=${from}&to=${to}`;
     const endpoints: [string, string][] = [
@@ -258,7 +327,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+if (process.argv[1] === fileURLToPath(import.meta.url)) main().catch((err) => {
   console.error(err);
   stopChildren();
   process.exit(1);

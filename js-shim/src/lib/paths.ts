@@ -1,10 +1,11 @@
 // Session paths (migrations/postgres/0050) and the matchers goals and funnels
-// use on them. A path is "\x1f" + steps joined by "\x1f" + "\x1f"; a step is an
-// 8-digit ms offset from the session start, then 'p' + page path or 'e' +
-// event name with its properties ("\x1d" key "\x1e" value, sorted by key).
-// A matcher becomes one PostgreSQL regular expression (ARE) over that text,
-// which finds the step wherever it is in the path; user text in it is always
-// escaped, so it cannot be a pattern of its own.
+// use on them. A path is "\x1f" + steps joined by "\x1f" + "\x1f"; a step is
+// 'p' + page path or 'e' + event name with its properties ("\x1d" key "\x1e"
+// value, sorted by key), then "\x1c" and an 8-digit ms offset from the
+// session start. A matcher becomes SQL that finds where its step starts: one
+// strpos() for an exact page or event, else one PostgreSQL regular expression
+// (ARE). User text is always a bind parameter, escaped where it sits in a
+// pattern, so it is never SQL nor a pattern of its own.
 import { ApiError } from '../errors';
 import type { Steps } from '../core';
 
@@ -17,7 +18,7 @@ export function encodePath(steps: Steps['steps'], startedAtMs: number): string {
   let out = '\x1f';
   for (const s of steps) {
     const offset = Math.min(Math.max(s.ts - startedAtMs, 0), MAX_OFFSET_MS);
-    out += String(offset).padStart(8, '0') + s.step + '\x1f';
+    out += `${s.step}\x1c${String(offset).padStart(8, '0')}\x1f`;
   }
   return out;
 }
@@ -34,10 +35,10 @@ export interface PathStep {
 /** A stored path read back as steps (the session API shows it). */
 export function decodePath(path: string): PathStep[] {
   return path.split('\x1f').filter(Boolean).map((x) => {
-    const t = Number(x.slice(0, 8));
-    const kind = x[8] === 'e' ? 'event' : 'page';
-    const [value, ...pairs] = x.slice(9).split('\x1d');
-    const step: PathStep = { t, kind, value };
+    const [body, time] = x.split('\x1c');
+    const kind = body[0] === 'e' ? 'event' : 'page';
+    const [value, ...pairs] = body.slice(1).split('\x1d');
+    const step: PathStep = { t: Number(time), kind, value };
     if (pairs.length) step.props = Object.fromEntries(pairs.map((p) => p.split('\x1e', 2) as [string, string]));
     return step;
   });
@@ -60,19 +61,31 @@ const clean = (text: string) => text.replace(/[\u0000-\u001f]/g, ' ');
 /** ARE-escapes every ASCII character that is not a letter or digit (a backslash before one is always literal). */
 const escapeRe = (text: string) => clean(text).replace(/[\u0020-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u007f]/g, (ch) => `\\${ch}`);
 
-const STEP_START = '\\u001f[0-9]{8}';
+/**
+ * The key path_keys() indexes for the steps `m` matches: 'p' + path or 'e' +
+ * event name (an event's properties are checked on the rows it finds); null
+ * for a page prefix or wildcard, which no single key names.
+ */
+export function matcherKey(m: Matcher): string | null {
+  if (m.kind === 'page') return m.match === 'prefix' || m.match === 'wildcard' ? null : `p${clean(m.value)}`;
+  return `e${clean(m.value)}`;
+}
 
-/** The regular expression that finds a step `m` matches (its match starts at the step's leading separator). */
-export function matcherPattern(m: Matcher): string {
+/**
+ * How to find a step `m` matches: literals whose earliest strpos() is the
+ * step's start (an exact page; an event with or without properties), or a
+ * regular expression whose match starts at it.
+ */
+export function matcherSearch(m: Matcher): { literals: string[] } | { pattern: string } {
   if (m.kind === 'page') {
     const v = m.value;
-    if (m.match === 'prefix') return `${STEP_START}p${escapeRe(v)}`;
-    if (m.match === 'wildcard') return `${STEP_START}p${v.split('*').map(escapeRe).join('[^\\u001f]*')}(?=\\u001f)`;
-    return `${STEP_START}p${escapeRe(v)}(?=\\u001f)`;
+    if (m.match === 'prefix') return { pattern: `\\u001fp${escapeRe(v)}` };
+    if (m.match === 'wildcard') return { pattern: `\\u001fp${v.split('*').map(escapeRe).join('[^\\u001c\\u001f]*')}\\u001c` };
+    return { literals: [`\x1fp${clean(v)}\x1c`] };
   }
-  const name = `${STEP_START}e${escapeRe(m.value)}`;
-  if (m.prop_key == null) return `${name}(?=[\\u001d\\u001f])`;
-  return `${name}(?:\\u001d[^\\u001f]*)?\\u001d${escapeRe(m.prop_key)}\\u001e${escapeRe(m.prop_value ?? '')}(?=[\\u001d\\u001f])`;
+  const name = `e${clean(m.value)}`;
+  if (m.prop_key == null) return { literals: [`\x1f${name}\x1c`, `\x1f${name}\x1d`] };
+  return { pattern: `\\u001f${escapeRe(name)}(?:\\u001d[^\\u001c]*)?\\u001d${escapeRe(m.prop_key)}\\u001e${escapeRe(m.prop_value ?? '')}[\\u001d\\u001c]` };
 }
 
 const MAX_TEXT = 200;

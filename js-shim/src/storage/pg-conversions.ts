@@ -4,9 +4,10 @@
 // each session's path (lib/paths.ts), so goals and funnels defined today
 // answer for past visits too. Every read goes through (site_id, started_at)
 // and leaves bots out unless the query includes them.
-import { decodePath, matcherPattern, type Matcher } from '../lib/paths';
+import type { PendingQuery } from 'postgres';
+import { decodePath, matcherKey, matcherSearch, type Matcher } from '../lib/paths';
 import type { Sql } from './pg';
-import { where } from './pg-analytics';
+import { rollupSlice, where } from './pg-analytics';
 import type { RangeQuery } from './query';
 
 export interface Goal extends Matcher {
@@ -109,19 +110,72 @@ export interface GoalNumbers {
   rate: number;
 }
 
-function goalCounts(sql: Sql, goals: Matcher[]) {
-  return goals.map((g, k) => sql`, count(*) FILTER (WHERE path ~ ${matcherPattern(g)})::int AS ${sql(`g${k}`)}`);
+type Fragment = PendingQuery<any>;
+const list = (sql: Sql, parts: Fragment[]) => parts.reduce((a, b) => sql`${a}, ${b}`);
+
+/** Whether the session row `s` has a step `m` matches. */
+function hasStep(sql: Sql, m: Matcher): Fragment {
+  const search = matcherSearch(m);
+  if ('pattern' in search) return sql`s.path ~ ${search.pattern}`;
+  return search.literals.map((l) => sql`strpos(s.path, ${l}) > 0`).reduce((a, b) => sql`(${a} OR ${b})`);
 }
 
-/** The range's sessions and, per goal, the sessions that reached it. */
+/**
+ * A condition the GIN index on path_keys(path) answers, true of every session
+ * that has a step of any of `matchers` (null when one of them names no key:
+ * then every session of the range is read).
+ */
+function keyFilter(sql: Sql, matchers: Matcher[]): Fragment | null {
+  const keys = matchers.map(matcherKey);
+  if (!keys.length || keys.some((k) => k === null)) return null;
+  return sql`path_keys(s.path) && ARRAY[${list(sql, keys.map((k) => sql`${k}::text`))}]`;
+}
+
+function goalCounts(sql: Sql, goals: Matcher[]) {
+  return goals.map((g, k) => sql`, count(*) FILTER (WHERE ${hasStep(sql, g)})::int AS ${sql(`g${k}`)}`);
+}
+
+/** The range's sessions per value of a rollup dimension ('total': one row), or null when rollups cannot answer. */
+async function rolledUpSessions(sql: Sql, q: RangeQuery, dim: string, limit: number): Promise<{ value: string; sessions: number }[] | null> {
+  const slice = rollupSlice(q);
+  if (slice?.dim !== 'total') return null;
+  return sql<{ value: string; sessions: number }[]>`
+    SELECT value, sum(sessions)::int AS sessions FROM rollup_daily
+    WHERE site_id = ${q.siteId} AND dim = ${dim} AND day >= ${slice.from}::date AND day < ${slice.to}::date
+    GROUP BY value HAVING sum(sessions) > 0 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
+}
+
+/** Per value of `column` (one '' row without), each goal's conversions, over the sessions the key index finds. */
+async function conversionsPer(sql: Sql, q: RangeQuery, goals: Goal[], column: Fragment | null) {
+  const filter = keyFilter(sql, goals);
+  const rows = await sql`
+    SELECT ${column ?? sql`''`} AS value ${goalCounts(sql, goals)}
+    FROM sessions s WHERE ${where(sql, q)} ${filter ? sql`AND ${filter}` : sql``}
+    GROUP BY 1`;
+  return new Map(rows.map((r) => [r.value as string, goals.map((_, k) => r[`g${k}`] as number)]));
+}
+
+const numbers = (goals: Goal[], counts: number[] | undefined, sessions: number) =>
+  goals.map((g, k): GoalNumbers => ({ id: g.id, name: g.name, conversions: counts?.[k] ?? 0, rate: rate(counts?.[k] ?? 0, sessions) }));
+
+/**
+ * The range's sessions and, per goal, the sessions that reached it. Whole
+ * unfiltered days take the sessions from the rollups and count conversions
+ * over the sessions the key index finds; otherwise one scan counts both.
+ */
 export async function goalTotals(sql: Sql, q: RangeQuery, goals: Goal[]) {
-  const [row] = await sql`SELECT count(*)::int AS sessions ${goalCounts(sql, goals)} FROM sessions WHERE ${where(sql, q)}`;
-  const sessions = row.sessions as number;
-  return {
-    sessions,
-    goals: goals.map((g, k): GoalNumbers => ({ id: g.id, name: g.name, conversions: row[`g${k}`], rate: rate(row[`g${k}`], sessions) })),
-    bots_excluded: await botsLeftOut(sql, q),
-  };
+  const rolled = goals.length ? await rolledUpSessions(sql, q, 'total', 1) : null;
+  let sessions: number;
+  let counts: number[] | undefined;
+  if (rolled) {
+    sessions = rolled[0]?.sessions ?? 0;
+    counts = (await conversionsPer(sql, q, goals, null)).get('');
+  } else {
+    const [row] = await sql`SELECT count(*)::int AS sessions ${goalCounts(sql, goals)} FROM sessions s WHERE ${where(sql, q)}`;
+    sessions = row.sessions as number;
+    counts = goals.map((_, k) => row[`g${k}`] as number);
+  }
+  return { sessions, goals: numbers(goals, counts, sessions), bots_excluded: await botsLeftOut(sql, q) };
 }
 
 /** Breakdown dimensions and the session column (or expression) each groups by. */
@@ -139,19 +193,46 @@ export const GOAL_DIMENSIONS = {
 } as const;
 export type GoalDimension = keyof typeof GOAL_DIMENSIONS;
 
-/** One breakdown's values by sessions, each with every goal's conversions and rate. */
+/** The rollup dimension holding a breakdown's sessions (the same values the sessions' columns give). */
+const ROLLUP_DIMENSION: Record<GoalDimension, string> = {
+  entry_page: 'entry', exit_page: 'exit', referrer: 'referrer', utm_source: 'utm_source', utm_medium: 'utm_medium',
+  utm_campaign: 'utm_campaign', country: 'country', device: 'device', browser: 'browser', os: 'os',
+};
+
+/**
+ * One breakdown's values by sessions, each with every goal's conversions and
+ * rate: sessions from the rollups and conversions from the sessions the key
+ * index finds when it can, else one scan of the range.
+ */
 export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number) {
   // A fixed expression from GOAL_DIMENSIONS, never client text.
   const column = sql.unsafe(GOAL_DIMENSIONS[dim]);
+  const rolled = goals.length ? await rolledUpSessions(sql, q, ROLLUP_DIMENSION[dim], limit) : null;
+  if (rolled) {
+    const counts = await conversionsPer(sql, q, goals, column);
+    return rolled.map((r) => ({ value: r.value, sessions: r.sessions, goals: numbers(goals, counts.get(r.value), r.sessions) }));
+  }
   const rows = await sql`
     SELECT ${column} AS value, count(*)::int AS sessions ${goalCounts(sql, goals)}
-    FROM sessions WHERE ${where(sql, q)} AND ${column} IS NOT NULL
+    FROM sessions s WHERE ${where(sql, q)} AND ${column} IS NOT NULL
     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`;
   return rows.map((r) => ({
     value: r.value as string,
     sessions: r.sessions as number,
-    goals: goals.map((g, k): GoalNumbers => ({ id: g.id, name: g.name, conversions: r[`g${k}`], rate: rate(r[`g${k}`], r.sessions) })),
+    goals: numbers(goals, goals.map((_, k) => r[`g${k}`] as number), r.sessions as number),
   }));
+}
+
+/**
+ * SQL selecting `p`: where the first step `m` matches starts, searching from
+ * position `from` (1-based; 0 when none, or when `guard` is false).
+ */
+function stepSearch(sql: Sql, m: Matcher, from: Fragment, guard: Fragment): Fragment {
+  const search = matcherSearch(m);
+  if ('pattern' in search) return sql`SELECT CASE WHEN ${guard} THEN regexp_instr(s.path, ${search.pattern}, ${from}) ELSE 0 END AS p`;
+  const found = search.literals.map((l, i) => sql`CASE WHEN ${guard} THEN strpos(substr(s.path, ${from}), ${l}) ELSE 0 END AS ${sql(`r${i}`)}`);
+  const first = search.literals.length === 1 ? sql`r.r0` : sql`CASE WHEN r.r0 = 0 THEN r.r1 WHEN r.r1 = 0 THEN r.r0 ELSE LEAST(r.r0, r.r1) END`;
+  return sql`SELECT CASE WHEN ${first} > 0 THEN ${from} - 1 + ${first} ELSE 0 END AS p FROM (SELECT ${list(sql, found)}) r`;
 }
 
 /**
@@ -164,18 +245,21 @@ export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim:
  */
 function funnelMatches(sql: Sql, q: RangeQuery, steps: Matcher[]) {
   const laterals = steps.map((m, k) => {
-    const from = k === 0 ? sql`1` : sql`${sql(`a${k}`)}.p + 1`;
-    const guard = k === 0 ? sql`true` : sql`${sql(`a${k}`)}.p > 0`;
+    const prev = sql(`a${k}`);
+    const from = k === 0 ? sql`1` : sql`${prev}.p + 1`;
+    const guard = k === 0 ? sql`true` : sql`${prev}.p > 0`;
+    // The step's offset follows the first "\x1c" after its start.
     return sql`
       CROSS JOIN LATERAL (
-        SELECT x.p, CASE WHEN x.p > 0 THEN substr(s.path, x.p + 1, 8)::int END AS t
-        FROM (SELECT CASE WHEN ${guard} THEN regexp_instr(s.path, ${matcherPattern(m)}, ${from}) ELSE 0 END AS p) x
+        SELECT x.p, CASE WHEN x.p > 0 THEN substr(s.path, x.p + strpos(substr(s.path, x.p), E'\\x1c'), 8)::int END AS t
+        FROM (${stepSearch(sql, m, from, guard)}) x
         OFFSET 0) ${sql(`a${k + 1}`)}`;
   });
+  const first = keyFilter(sql, steps.slice(0, 1));
   return sql`
     SELECT s.id, s.started_at ${steps.map((_, k) => sql`, ${sql(`a${k + 1}`)}.p AS ${sql(`p${k + 1}`)}, ${sql(`a${k + 1}`)}.t AS ${sql(`t${k + 1}`)}`)}
     FROM sessions s ${laterals}
-    WHERE ${where(sql, q)} AND s.path <> ''`;
+    WHERE ${where(sql, q)} AND s.path <> '' ${first ? sql`AND ${first}` : sql``}`;
 }
 
 /** How far each session got: the number of steps reached in order (within the window from the first, when set). */
@@ -250,18 +334,20 @@ export async function funnelDropoff(sql: Sql, q: RangeQuery, steps: Matcher[], w
  */
 export async function journeys(sql: Sql, q: RangeQuery, anchor: { entry?: string; exit?: string }, depth: number, limit: number) {
   const raw = depth * 2;
-  // The path's page steps only: each step's header goes, event steps entirely.
-  const pages = sql`array_remove(string_to_array(regexp_replace(path, '\\u001f[0-9]{8}(?:e[^\\u001f]*|p)', E'\\x1f', 'g'), E'\\x1f'), '')`;
+  // The path's page steps only: each page keeps its path, an event step goes entirely.
+  const pages = sql`array_remove(string_to_array(regexp_replace(s.path, '\\u001f(?:e[^\\u001f]*|p([^\\u001c]*)\\u001c[0-9]{8})', E'\\x1f\\\\1', 'g'), E'\\x1f'), '')`;
   const rows = anchor.exit !== undefined
     ? await sql`
         SELECT to_json(steps) AS steps, sessions FROM (
           SELECT pages[GREATEST(cardinality(pages) - ${raw} + 1, 1):cardinality(pages)] AS steps, count(*)::int AS sessions
-          FROM (SELECT ${pages} AS pages FROM sessions WHERE ${where(sql, q)} AND exit_page = ${anchor.exit} AND path_dropped = 0) x
+          FROM (SELECT ${pages} AS pages FROM sessions s
+                WHERE ${where(sql, q)} AND s.exit_page = ${anchor.exit} AND s.path_dropped = 0
+                  AND path_keys(s.path) @> ARRAY[${`p${anchor.exit}`}::text]) x
           WHERE cardinality(pages) > 0 GROUP BY 1) g`
     : await sql`
         SELECT to_json(steps) AS steps, sessions FROM (
           SELECT pages[1:${raw}] AS steps, count(*)::int AS sessions
-          FROM (SELECT ${pages} AS pages FROM sessions WHERE ${where(sql, q)} AND entry_page = ${anchor.entry ?? '/'}) x
+          FROM (SELECT ${pages} AS pages FROM sessions s WHERE ${where(sql, q)} AND s.entry_page = ${anchor.entry ?? '/'}) x
           WHERE cardinality(pages) > 0 GROUP BY 1) g`;
   const totals = new Map<string, { steps: string[]; sessions: number }>();
   let sessions = 0;
@@ -282,7 +368,7 @@ export async function journeys(sql: Sql, q: RangeQuery, anchor: { entry?: string
 /** Custom-event property values over whole UTC days, most frequent first ('(other)': values past the per-key bound). */
 export async function eventProperties(sql: Sql, siteId: string, days: { from: string; to: string }, event: string | undefined, limit: number) {
   const rows = await sql`
-    SELECT event, key, value, sum(events)::int AS events FROM event_props_daily
+    SELECT event, key, value, sum(events)::int AS events FROM prop_values_daily
     WHERE site_id = ${siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
       ${event === undefined ? sql`` : sql`AND event = ${event}`}
     GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT ${limit}`;

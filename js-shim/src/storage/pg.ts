@@ -335,16 +335,16 @@ export async function applyBatch(sql: Sql, b: BatchApply): Promise<SessionRow | 
         first_at = LEAST(error_sessions.first_at, EXCLUDED.first_at),
         last_at = GREATEST(error_sessions.last_at, EXCLUDED.last_at)
     ), props AS (
-      INSERT INTO event_props_daily AS e (site_id, day, event, key, value, events)
+      INSERT INTO prop_values_daily AS e (site_id, day, event, key, value, events)
       SELECT ${b.siteId}, day, event, key, value, sum(count) FROM (
         SELECT p.day, p.event, p.key, p.count,
                CASE WHEN p.known OR p.have + row_number() OVER (PARTITION BY p.day, p.event, p.key, p.known ORDER BY p.value)
                                     <= ${PROP_VALUES_PER_KEY}::int
                     THEN p.value ELSE '(other)' END AS value
         FROM (SELECT p.day::date AS day, p.event, p.key, p.value, p.count,
-                     EXISTS (SELECT 1 FROM event_props_daily x WHERE x.site_id = ${b.siteId} AND x.day = p.day::date
+                     EXISTS (SELECT 1 FROM prop_values_daily x WHERE x.site_id = ${b.siteId} AND x.day = p.day::date
                              AND x.event = p.event AND x.key = p.key AND x.value = p.value) AS known,
-                     (SELECT count(*) FROM event_props_daily x WHERE x.site_id = ${b.siteId} AND x.day = p.day::date
+                     (SELECT count(*) FROM prop_values_daily x WHERE x.site_id = ${b.siteId} AND x.day = p.day::date
                              AND x.event = p.event AND x.key = p.key AND x.value <> '(other)') AS have
               FROM jsonb_to_recordset(${sql.json(st.props as never)}::jsonb) AS p(day text, event text, key text, value text, count int)
               WHERE EXISTS (SELECT 1 FROM s WHERE NOT s.is_bot)) p

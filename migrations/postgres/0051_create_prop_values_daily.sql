@@ -5,7 +5,7 @@
 -- without bound.
 
 -- Up Migration
-CREATE TABLE event_props_daily (
+CREATE TABLE prop_values_daily (
   site_id text NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
   day     date NOT NULL,
   event   text NOT NULL,
@@ -16,4 +16,4 @@ CREATE TABLE event_props_daily (
 );
 
 -- Down Migration
-DROP TABLE event_props_daily;
+DROP TABLE prop_values_daily;
