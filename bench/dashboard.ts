@@ -146,8 +146,8 @@ async function conversionTimings(db: pg.Client, get: (path: string) => Promise<R
     log(`${name}: p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms`);
     return r;
   };
-  const funnel = await once('funnel, 4 steps', `/api/conversions/funnels/f_checkout/report?${range}`);
-  const report = (await get(`/api/conversions/funnels/f_checkout/report?${range}`)) as { steps: { sessions: number }[] };
+  const funnel = await once('funnel, 4 steps', `/api/conversions/funnels/report?funnel=f_checkout&${range}`);
+  const report = (await get(`/api/conversions/funnels/report?funnel=f_checkout&${range}`)) as { steps: { sessions: number }[] };
   log(`  funnel steps: ${report.steps.map((s) => s.sessions).join(' → ')}`);
   const breakdown = await once('goal breakdown, 3 goals per country', `/api/conversions/goals/breakdown?${range}&dim=country`);
   const journey = await once('journeys from /p/0, 4 deep', `/api/conversions/journeys?${range}&entry=${encodeURIComponent('/p/0')}&depth=4`);

@@ -45,13 +45,17 @@ mkdirSync('js-shim/generated', { recursive: true });
 const player = await bundle(`${SRC}/replay/player.ts`);
 const playerJs = named('player', 'js', player.js);
 const playerCss = named('player', 'css', player.css);
+// The journeys' flow chart (d3-sankey), loaded only on the conversions view.
+const flow = await bundle(`${SRC}/conversions/flow.ts`);
+const flowJs = named('flow', 'js', flow.js);
 const app = await bundle(`${SRC}/main.tsx`, {
+  FLOW_JS: JSON.stringify(`/assets/${flowJs.name}`),
   PLAYER_JS: JSON.stringify(`/assets/${playerJs.name}`),
   PLAYER_CSS: JSON.stringify(`/assets/${playerCss.name}`),
 });
 const appJs = named('app', 'js', app.js);
 const appCss = named('app', 'css', app.css);
-const files = [appJs, appCss, playerJs, playerCss];
+const files = [appJs, appCss, playerJs, playerCss, flowJs];
 for (const f of files) writeFileSync(`${OUT}/${f.name}`, f.text);
 
 // The HTML shell: no inline script or style, so the page's CSP can say
@@ -68,6 +72,7 @@ writeFileSync(`${OUT}/index.html`, shell);
 const manifest = {
   app: { js: appJs.name, css: appCss.name, gzip_bytes: gz(appJs.text) + gz(appCss.text) + gz(shell) },
   player: { js: playerJs.name, css: playerCss.name, gzip_bytes: gz(playerJs.text) + gz(playerCss.text) },
+  flow: { js: flowJs.name, gzip_bytes: gz(flowJs.text) },
   files: Object.fromEntries(files.map((f) => [f.name, { bytes: Buffer.byteLength(f.text), gzip_bytes: gz(f.text) }])),
   budget_gzip_bytes: DASHBOARD_BUDGET_GZIP,
 };
@@ -85,7 +90,7 @@ writeFileSync(
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(
   `dashboard: app ${kb(manifest.app.gzip_bytes)} gzip (budget ${kb(DASHBOARD_BUDGET_GZIP)}; js ${kb(gz(appJs.text))}, css ${kb(gz(appCss.text))}); ` +
-    `replay player ${kb(manifest.player.gzip_bytes)} gzip, loaded on demand`,
+    `replay player ${kb(manifest.player.gzip_bytes)} gzip, loaded on demand; journeys chart ${kb(manifest.flow.gzip_bytes)} gzip, loaded on demand`,
 );
 if (manifest.app.gzip_bytes > DASHBOARD_BUDGET_GZIP) {
   console.error(`the dashboard app is over its budget by ${manifest.app.gzip_bytes - DASHBOARD_BUDGET_GZIP} bytes gzip`);

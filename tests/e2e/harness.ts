@@ -7,10 +7,20 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
+/** A desktop Chrome's user agent: what a person's browser sends. */
+export const PERSON_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+/**
+ * Chromium as a person's browser (the default): a regular user agent and no
+ * navigator.webdriver, so edgereplay counts its visits. As a bot, it keeps
+ * headless Chromium's own user agent ("HeadlessChrome") and navigator.webdriver,
+ * and its visits are flagged and left out of analytics unless include_bots.
+ */
+export async function launchBrowser(as: 'person' | 'bot' = 'person'): Promise<Browser> {
+  const person = as === 'person' ? ['--disable-blink-features=AutomationControlled', `--user-agent=${PERSON_UA}`] : [];
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...person],
   });
 }
 

@@ -157,7 +157,7 @@ describe('conversion analytics', () => {
       const created = await change('POST', '/api/conversions/funnels', { site_id: site, name: 'Checkout', steps: funnelSteps });
       assert.equal(created.status, 201);
       const id = created.body.funnel.id;
-      const { status, body } = await get(`/api/conversions/funnels/${id}/report?${q()}`);
+      const { status, body } = await get(`/api/conversions/funnels/report?funnel=${id}&${q()}`);
       assert.equal(status, 200);
       // a, b, d start on /; b reaches /pricing only after /signup, so it stops at step 2.
       assert.deepEqual(body.steps.map((s: any) => s.sessions), [3, 3, 2, 2]);
@@ -170,32 +170,32 @@ describe('conversion analytics', () => {
       assert.equal(body.steps[0].median_ms_from_previous, null);
       assert.equal(body.bots_excluded, 2);
 
-      const bots = await get(`/api/conversions/funnels/${id}/report?${q()}&include_bots=1`);
+      const bots = await get(`/api/conversions/funnels/report?funnel=${id}&${q()}&include_bots=1`);
       assert.deepEqual(bots.body.steps.map((s: any) => s.sessions), [5, 5, 3, 3]);
       assert.equal(bots.body.bots_excluded, 0);
     });
 
     it('drops the steps a visit reached after the funnel’s time window', async () => {
       const steps = encodeURIComponent(JSON.stringify(funnelSteps));
-      const { body } = await get(`/api/conversions/funnels/adhoc/report?${q()}&steps=${steps}&window_ms=10000`);
+      const { body } = await get(`/api/conversions/funnels/report?${q()}&steps=${steps}&window_ms=10000`);
       assert.deepEqual(body.steps.map((s: any) => s.sessions), [3, 3, 1, 1]);
       assert.equal(body.window_ms, 10000);
     });
 
     it('lists the sessions that left at a step, each linked to its replay', async () => {
       const [funnel] = (await get(`/api/conversions/funnels?site_id=${site}`)).body.funnels;
-      const { status, body } = await get(`/api/conversions/funnels/${funnel.id}/dropoff?${q()}&step=3`);
+      const { status, body } = await get(`/api/conversions/funnels/dropoff?funnel=${funnel.id}&${q()}&step=3`);
       assert.equal(status, 200);
       assert.deepEqual(body.sessions.map((s: any) => s.id), [ids.b.session_id]);
       assert.equal(body.sessions[0].replay_url, `/app/sessions/${ids.b.session_id}`);
       assert.deepEqual(body.sessions[0].path.map((p: any) => p.value), ['/', '/signup', '/pricing']);
-      assert.equal((await get(`/api/conversions/funnels/${funnel.id}/dropoff?${q()}&step=1`)).status, 400);
+      assert.equal((await get(`/api/conversions/funnels/dropoff?funnel=${funnel.id}&${q()}&step=1`)).status, 400);
     });
 
     it('compares a funnel with the period before', async () => {
       const [funnel] = (await get(`/api/conversions/funnels?site_id=${site}`)).body.funnels;
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-      const { body } = await get(`/api/conversions/funnels/${funnel.id}/report?${q()}&compare_from=${yesterday}&compare_to=${yesterday}`);
+      const { body } = await get(`/api/conversions/funnels/report?funnel=${funnel.id}&${q()}&compare_from=${yesterday}&compare_to=${yesterday}`);
       assert.deepEqual(body.compare.steps.map((s: any) => s.sessions), [0, 0, 0, 0]);
       assert.deepEqual(body.steps.map((s: any) => s.sessions), [3, 3, 2, 2]);
     });

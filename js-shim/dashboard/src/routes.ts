@@ -13,6 +13,8 @@ import { realtimeView } from './views/realtime';
 import { sessionsView } from './views/sessions';
 import { heatmapsView } from './views/heatmaps';
 import { errorsView } from './views/errors';
+import { conversionsView } from './views/conversions';
+import { goalsView } from './settings/goals';
 import { storageView } from './views/storage';
 import { replayView } from './views/replay';
 import { sitesView, siteView } from './settings/sites';
@@ -50,12 +52,14 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/app/engagement', title: 'Engagement', view: engagementView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/realtime', title: 'Realtime', view: realtimeView, nav: 'analytics', needsSite: true },
   { pattern: '/app/heatmaps', title: 'Heatmaps', view: heatmapsView, nav: 'analytics', toolbar: 'full', needsSite: true },
+  { pattern: '/app/conversions', title: 'Conversions', view: conversionsView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/errors', title: 'Errors', view: errorsView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/sessions', title: 'Sessions', view: sessionsView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/sessions/:id', title: 'Replay', view: replayView },
   { pattern: '/app/storage', title: 'Storage', view: storageView, nav: 'analytics', toolbar: 'full', needsSite: true },
   { pattern: '/app/settings/sites', title: 'Sites', view: sitesView, nav: 'settings', manage: true },
   { pattern: '/app/settings/sites/:id', title: 'Site settings', view: siteView, manage: true },
+  { pattern: '/app/settings/goals', title: 'Goals and funnels', view: goalsView, nav: 'settings', manage: true, needsSite: true },
   { pattern: '/app/settings/members', title: 'Members', view: membersView, nav: 'settings', manage: true },
   { pattern: '/app/settings/tokens', title: 'API tokens', view: tokensView, nav: 'settings', manage: true },
   { pattern: '/app/settings/users', title: 'Users', view: usersView, nav: 'settings', admin: true },

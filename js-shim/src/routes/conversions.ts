@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono';
 import { MAX_SESSION_STEPS } from '../core';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
-import { assertOrgRole, assertReplayAccess, assertSiteAccess, requireReader, requireUser } from '../lib/auth';
+import { assertOrgRole, assertSiteAccess, requireReader, requireUser } from '../lib/auth';
 import { readJson } from '../lib/body';
 import { query } from '../lib/db';
 import { compareQuery, limitParam, rangeQuery } from '../lib/params';
@@ -75,7 +75,7 @@ conversions.get('/goals', async (c) => {
 });
 conversions.post('/goals', requireUser, async (c) => {
   const body = await readJson<Record<string, unknown>>(c.req.raw, BODY_LIMIT);
-  const siteId = await managedSite(c, siteParam(c, body.site_id));
+  const siteId = await managedSite(c, siteParam(c, body.site_id ?? c.req.query('site_id')));
   const m = parseMatcher(body, 'goal');
   const goal = await query(c, async (sql) => {
     if ((await q.listGoals(sql, siteId)).length >= MAX_GOALS) throw new ApiError(409, 'conflict', `A site has at most ${MAX_GOALS} goals.`);
@@ -85,7 +85,7 @@ conversions.post('/goals', requireUser, async (c) => {
 });
 conversions.patch('/goals/:id', requireUser, async (c) => {
   const body = await readJson<Record<string, unknown>>(c.req.raw, BODY_LIMIT);
-  const siteId = await managedSite(c, siteParam(c, body.site_id));
+  const siteId = await managedSite(c, siteParam(c, body.site_id ?? c.req.query('site_id')));
   const m = parseMatcher(body, 'goal');
   const goal = await query(c, (sql) => q.updateGoal(sql, siteId, c.req.param('id') ?? '', { name: nameOf(body, m.value), ...m }));
   if (!goal) throw new ApiError(404, 'not_found', 'No such goal.');
@@ -126,7 +126,7 @@ conversions.get('/funnels', async (c) => {
 });
 conversions.post('/funnels', requireUser, async (c) => {
   const body = await readJson<Record<string, unknown>>(c.req.raw, BODY_LIMIT);
-  const siteId = await managedSite(c, siteParam(c, body.site_id));
+  const siteId = await managedSite(c, siteParam(c, body.site_id ?? c.req.query('site_id')));
   const f = funnelBody(body);
   const funnel = await query(c, async (sql) => {
     if ((await q.listFunnels(sql, siteId)).length >= MAX_FUNNELS) throw new ApiError(409, 'conflict', `A site has at most ${MAX_FUNNELS} funnels.`);
@@ -136,7 +136,7 @@ conversions.post('/funnels', requireUser, async (c) => {
 });
 conversions.patch('/funnels/:id', requireUser, async (c) => {
   const body = await readJson<Record<string, unknown>>(c.req.raw, BODY_LIMIT);
-  const siteId = await managedSite(c, siteParam(c, body.site_id));
+  const siteId = await managedSite(c, siteParam(c, body.site_id ?? c.req.query('site_id')));
   const funnel = await query(c, (sql) => q.updateFunnel(sql, siteId, c.req.param('id') ?? '', funnelBody(body)));
   if (!funnel) throw new ApiError(404, 'not_found', 'No such funnel.');
   return c.json({ funnel });
@@ -147,10 +147,10 @@ conversions.delete('/funnels/:id', requireUser, async (c) => {
   return c.body(null, 204);
 });
 
-/** A saved funnel (`:id`), or one given in the query (`steps` as JSON, `window_ms`) to try before saving. */
+/** A saved funnel (`funnel=<id>`), or one given in the query (`steps` as JSON, `window_ms`) to try before saving. */
 async function funnelOf(c: Context<AppBindings>, range: RangeQuery): Promise<{ steps: q.Funnel['steps']; windowMs: number | null; funnel: q.Funnel | null }> {
-  const id = c.req.param('id') ?? '';
-  if (id && id !== 'adhoc') {
+  const id = c.req.query('funnel');
+  if (id) {
     const funnel = await query(c, (sql) => q.getFunnel(sql, range.siteId, id));
     if (!funnel) throw new ApiError(404, 'not_found', 'No such funnel.');
     return { steps: funnel.steps, windowMs: funnel.window_ms, funnel };
@@ -159,14 +159,14 @@ async function funnelOf(c: Context<AppBindings>, range: RangeQuery): Promise<{ s
   try {
     steps = JSON.parse(c.req.query('steps') ?? '');
   } catch {
-    throw new ApiError(400, 'bad_request', 'steps must be a JSON array of steps.');
+    throw new ApiError(400, 'bad_request', 'Name a saved funnel (funnel=<id>) or give steps as a JSON array.');
   }
   const w = c.req.query('window_ms');
   return { ...funnelBody({ steps, window_ms: w === undefined || w === '' ? null : Number(w) }), funnel: null };
 }
 
 // Funnels: numbers per step, for the period and the comparison period.
-conversions.get('/funnels/:id/report', async (c) => {
+conversions.get('/funnels/report', async (c) => {
   const range = rangeQuery(c);
   const previous = compareQuery(c, range);
   const { steps, windowMs, funnel } = await funnelOf(c, range);
@@ -177,10 +177,10 @@ conversions.get('/funnels/:id/report', async (c) => {
     compare: previous ? await q.funnelReport(sql, previous, steps, windowMs) : null,
   }))));
 });
-// The sessions that reached step - 1 but not `step`, each with its path, to open its replay.
-conversions.get('/funnels/:id/dropoff', async (c) => {
+// The sessions that reached step - 1 but not `step`, each with its path and a link to
+// its replay (which, like the session list, a shared link without replays cannot open).
+conversions.get('/funnels/dropoff', async (c) => {
   const range = rangeQuery(c);
-  assertReplayAccess(c);
   const { steps, windowMs } = await funnelOf(c, range);
   const step = Number(c.req.query('step'));
   if (!Number.isInteger(step) || step < 2 || step > steps.length) throw new ApiError(400, 'bad_request', `step must be 2..${steps.length}.`);

@@ -1,0 +1,135 @@
+// Goals and funnels end to end: visits recorded by tracker.js in Chromium (two
+// as a person, with a regular user agent; one as a bot, headless Chromium's own
+// user agent and navigator.webdriver), then an owner defines a goal and a
+// funnel in the dashboard after the fact and reads the numbers it expects,
+// with the drop-off linking to its replay.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
+import { makeAdmin } from '../worker/harness/accounts.ts';
+import { eventually } from '../worker/harness/session.ts';
+import { launchBrowser, serveSite, watchSessions } from './harness.ts';
+
+const ADMIN = { email: 'goals@example.com', password: 'goals-password-1' };
+
+describe('goals and funnels in Chromium', () => {
+  let stack: Stack;
+  let person: Browser;
+  let bot: Browser;
+  let page: Page;
+  let site: Awaited<ReturnType<typeof serveSite>>;
+  let token: string;
+  const sessions: Record<string, string> = {};
+  const today = () => new Date().toISOString().slice(0, 10);
+
+  async function api<T = any>(path: string): Promise<T> {
+    const res = await fetch(`${stack.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+    return (await res.json()) as T;
+  }
+
+  /** One visit through the test site's links; `buy` fires the custom event. */
+  async function visit(browser: Browser, name: string, route: string[], buy: boolean) {
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    const watch = watchSessions(p);
+    await p.goto(`${site.url}/`);
+    const s = await watch.latest();
+    for (const link of route) {
+      await p.click(`#to-${link}`);
+      await p.waitForTimeout(120);
+    }
+    if (buy) await p.evaluate(() => (window as unknown as { edgereplay: (...a: unknown[]) => void }).edgereplay('event', 'purchase', { plan: 'pro' }));
+    await p.evaluate(() => (window as unknown as { edgereplay: (...a: unknown[]) => void }).edgereplay('end'));
+    await p.waitForTimeout(300);
+    await context.close();
+    sessions[name] = s.session_id;
+  }
+
+  before(async () => {
+    stack = await startStack({ listen: true, vars: { BATCH_INTERVAL_MS: '500' } });
+    ({ token } = await seedSite(stack, 'goals', { allowed_origins: ['127.0.0.1'] }));
+    await makeAdmin(stack, ADMIN.email, ADMIN.password);
+    site = await serveSite(stack.url, 'goals');
+    person = await launchBrowser('person');
+    bot = await launchBrowser('bot');
+    await visit(person, 'buyer', ['pricing', 'docs'], true);
+    await visit(person, 'reader', ['docs', 'pricing'], false);
+    await visit(bot, 'crawler', ['pricing', 'docs'], true);
+    // Every visit's steps are in its path before the goals exist.
+    await eventually(
+      () => api(`/api/conversions/journeys?site_id=goals&from=${today()}&to=${today()}&entry=/&depth=3&include_bots=1`),
+      (r) => r.sessions === 3,
+      10_000,
+    );
+    const context = await person.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    await page.goto(`${stack.url}/app/login`);
+    await page.fill('#email', ADMIN.email);
+    await page.fill('#password', ADMIN.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+  });
+
+  after(async () => {
+    await person?.close();
+    await bot?.close();
+    await site?.close();
+    await stack?.close();
+  });
+
+  it('flags the headless visit as a bot and keeps the two people', async () => {
+    const { rows } = await stack.db.query(`SELECT id, is_bot FROM sessions WHERE site_id = 'goals' ORDER BY started_at`);
+    const flagged = Object.fromEntries(rows.map((r) => [r.id, r.is_bot]));
+    assert.equal(flagged[sessions.buyer], false);
+    assert.equal(flagged[sessions.reader], false);
+    assert.equal(flagged[sessions.crawler], true);
+  });
+
+  it('creates a goal and a funnel in the settings and shows their numbers for past visits', async () => {
+    await page.goto(`${stack.url}/app/settings/goals?site=goals`);
+    await page.waitForSelector('input[name=value]');
+    await page.fill('input[name=name]', 'Purchase');
+    await page.selectOption('select[name=kind]', 'event');
+    await page.fill('input[name=value]', 'purchase');
+    await page.click('button:has-text("Add goal")');
+    await page.waitForSelector('[data-goal-list] li');
+
+    const funnelForm = page.locator('form', { has: page.locator('[data-funnel-step="1"]') });
+    await funnelForm.locator('input[name=name]').fill('Pricing to docs');
+    await page.fill('[data-funnel-step="1"]', '/');
+    await page.fill('[data-funnel-step="2"]', '/pricing');
+    await page.fill('[data-funnel-step="3"]', '/docs');
+    await page.fill('[data-funnel-step="4"]', 'purchase where plan=pro');
+    await page.click('button:has-text("Add funnel")');
+    await page.waitForSelector('[data-funnel-list] li');
+
+    await page.goto(`${stack.url}/app/conversions?site=goals&range=today`);
+    await page.waitForSelector('[data-goal="Purchase"] [data-conversions]');
+    assert.equal(await page.textContent('[data-goal="Purchase"] [data-conversions]'), '1');
+    assert.equal(await page.textContent('[data-goal="Purchase"] [data-rate]'), '50.0%');
+    assert.match((await page.textContent('[data-bots]')) ?? '', /1 bot or automation session was left out/);
+
+    await page.waitForSelector('[data-step="4"] [data-step-sessions]');
+    const steps = await page.$$eval('[data-step-sessions]', (els) => els.map((e) => e.textContent));
+    // Both people start on / and see /pricing; only the buyer sees /docs after it, and buys.
+    assert.deepEqual(steps, ['2', '2', '1', '1']);
+
+    await page.click('[data-dropoff="3"]');
+    await page.waitForSelector('[data-dropoff-list] a');
+    const link = await page.getAttribute('[data-dropoff-list] a', 'href');
+    assert.ok(link?.startsWith(`/app/sessions/${sessions.reader}`), link ?? '');
+
+    // With the bot counted back in, its purchase is a conversion too.
+    await page.click('[data-bots] a');
+    await page.waitForFunction(() => document.querySelector('[data-goal="Purchase"] [data-conversions]')?.textContent === '2');
+  });
+
+  it('draws the journeys from the entry page as a flow', async () => {
+    await page.goto(`${stack.url}/app/conversions?site=goals&range=today`);
+    await page.waitForSelector('svg.flow path.flow-link');
+    const journeys = await page.$$eval('[data-journey]', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(journeys.sort(), ['/ → /docs → /pricing', '/ → /pricing → /docs'].sort().map((j) => j.replace(/ → /g, ' → ')));
+  });
+});
