@@ -23,9 +23,9 @@ async function bundle(entry, define = {}) {
     write: false,
     outdir: 'out',
     legalComments: 'none',
-    jsx: 'transform',
-    jsxFactory: 'h',
-    jsxFragment: 'Fragment',
+    // Preact's JSX (automatic runtime): views are components that render from state.
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
     define,
     // The player chunk is loaded by URL at run time, not bundled into the app.
     external: ['/assets/*'],

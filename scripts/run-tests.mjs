@@ -45,6 +45,8 @@ export const SUITES = [
   { name: 'core:fuzz', parse: plain, steps: [['env', ['FUZZ_MODEL=0', 'bash', 'scripts/fuzz.sh', '10']]] },
   { name: 'tracker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/tracker'))] },
   { name: 'dashboard', parse: nodeTest, steps: [['node_modules/.bin/tsc', ['-p', 'js-shim/dashboard']], nodeTests(...testFiles('tests/dashboard'))] },
+  // tsc --noEmit over the Worker, and worker-configuration.d.ts against wrangler types.
+  { name: 'types', parse: plain, steps: [['node', ['scripts/check-worker-types.mjs']]] },
   { name: 'worker', parse: nodeTest, steps: [nodeTests(...testFiles('tests/worker'))] },
   { name: 'e2e', parse: nodeTest, steps: [nodeTests(...testFiles('tests/e2e'))] },
   // npm start on a fresh clone of the committed HEAD, twice (set-up, build, serve, stop).

@@ -1,16 +1,17 @@
-// The dashboard: checks the login, draws the frame (site picker, navigation,
-// period and filters) once, and renders the view the address names into it.
+// The dashboard: checks the login, then renders the frame (site picker,
+// navigation, period and filters) and the view the address names, from one
+// state: what the screen shows. Each navigation loads the view's data and
+// renders it in place of the last one (Preact keeps the frame's elements).
 import './styles.css';
-import { h, replace, type Child } from './h';
+import { Fragment, render as draw, type ComponentChild } from 'preact';
 import { call, HttpError, isAdmin, setSharePass, sharePass, whenUnauthorized, type Org, type Site } from './api';
 import type { Ctx } from './context';
-import { disposeAll } from './lifecycle';
 import { match, navigate, onNavigate, rewrite } from './router';
 import { ROUTES, type RouteDef } from './routes';
 import { dayOf, previousRange, readQuery, resolveRange, withParams } from './state';
 import { Empty, ErrorNote, Skeleton } from './components/ui';
 import { Frame } from './frame';
-import { loginView } from './views/login';
+import { LoginPage } from './views/login';
 import { inviteView } from './views/invite';
 import { shareEntryView } from './views/share-entry';
 import { overviewCalls, overviewView } from './views/overview';
@@ -19,9 +20,39 @@ import { currentUser, forget, session, signOut } from './session';
 const SITE_KEY = 'edgereplay.site';
 const ORG_KEY = 'edgereplay.org';
 
+/** What the screen shows: a page of its own (login, invitation, shared link, a fatal error), or the frame and a view. */
+type Screen =
+  | { kind: 'page'; page: ComponentChild }
+  | { kind: 'frame'; ctx: Ctx; route: RouteDef | null; content: ComponentChild; busy: boolean; seq: number };
+
 let controller: AbortController | null = null;
-let frame: Frame | null = null;
+let screen: Screen | null = null;
+let seq = 0;
 const root = document.getElementById('app')!;
+
+function show(next: Screen): void {
+  screen = next;
+  draw(<Root screen={next} />, root);
+}
+
+function Root(props: { screen: Screen }) {
+  const s = props.screen;
+  if (s.kind === 'page') return <>{s.page}</>;
+  return (
+    <Frame ctx={s.ctx} route={s.route} busy={s.busy} onSignOut={signOutAndLeave}>
+      {/* A new key per drawn view: the last one is unmounted (its timers, charts and player let go). */}
+      <Fragment key={s.seq}>{s.content}</Fragment>
+    </Frame>
+  );
+}
+
+async function signOutAndLeave(): Promise<void> {
+  await signOut();
+  screen = null;
+  navigate('/app/login');
+}
+
+const viewEl = () => root.querySelector<HTMLElement>('.view');
 
 function findRoute(path: string): { route: RouteDef; params: Record<string, string> } | null {
   for (const route of ROUTES) {
@@ -32,8 +63,7 @@ function findRoute(path: string): { route: RouteDef; params: Record<string, stri
 }
 
 async function render({ focus }: { focus: boolean }): Promise<void> {
-  const focusWasInView = Boolean(frame?.view.contains(document.activeElement));
-  disposeAll();
+  const focusWasInView = Boolean(viewEl()?.contains(document.activeElement));
   controller?.abort();
   const ctl = (controller = new AbortController());
   let url = new URL(location.href);
@@ -45,10 +75,9 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
   // An invitation's and a shared link's own pages, outside the frame.
   const secretPage = /^\/(invite|share)\/([A-Za-z0-9_-]{1,80})\/?$/.exec(url.pathname);
   if (secretPage) {
-    frame = null;
     const page = secretPage[1] === 'invite' ? await inviteView(secretPage[2]) : await shareEntryView(secretPage[2]);
     if (page && !ctl.signal.aborted) {
-      replace(root, page);
+      show({ kind: 'page', page });
       document.title = `${secretPage[1] === 'invite' ? 'Invitation' : 'Shared dashboard'} · edgereplay`;
       root.querySelector<HTMLElement>('h1')?.focus();
     }
@@ -56,8 +85,7 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
   }
 
   if (url.pathname === '/app/login') {
-    frame = null;
-    replace(root, loginView({ next: url.searchParams.get('next') }));
+    show({ kind: 'page', page: <LoginPage next={url.searchParams.get('next')} /> });
     document.title = 'Log in · edgereplay';
     root.querySelector<HTMLInputElement>('input')?.focus();
     return;
@@ -72,7 +100,7 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
     if (!session.me) return navigate(`/app/login?next=${encodeURIComponent(url.pathname + url.search)}`, { replace: true });
     session.sites ??= (await (sitesCall ?? call<{ sites: Site[] }>('/api/sites', { cache: false }))).sites;
   } catch (err) {
-    replace(root, <div class="fatal"><ErrorNote error={err} /><p><a href={url.pathname + url.search}>Try again</a></p></div>);
+    show({ kind: 'page', page: <div class="fatal"><ErrorNote error={err} /><p><a href={url.pathname + url.search}>Try again</a></p></div> });
     return;
   }
   if (ctl.signal.aborted) return;
@@ -119,40 +147,33 @@ async function render({ focus }: { focus: boolean }): Promise<void> {
     today,
   };
 
-  if (!frame) {
-    frame = new Frame({
-      onSignOut: async () => {
-        await signOut();
-        frame = null;
-        navigate('/app/login');
-      },
-    });
-    replace(root, frame.el);
-  }
-  frame.update(ctx, found?.route ?? null);
-  const view = frame.view;
-  // Until the view is drawn: screen readers wait, and so can tests.
-  view.setAttribute('aria-busy', 'true');
+  // The frame at once, with the last view until this one is ready (or a skeleton once loading is noticed).
+  const route = found?.route ?? null;
+  const kept = screen?.kind === 'frame' ? screen : null;
+  const frameOf = (content: ComponentChild, busy: boolean, key: number): Screen => ({ kind: 'frame', ctx, route, content, busy, seq: key });
+  show(frameOf(kept?.content ?? null, true, kept?.seq ?? ++seq));
 
-  const title = found?.route.title ?? 'Not found';
-  document.title = `${title}${site && found?.route.needsSite ? ` · ${site.name}` : ''} · edgereplay`;
+  const title = route?.title ?? 'Not found';
+  document.title = `${title}${site && route?.needsSite ? ` · ${site.name}` : ''} · edgereplay`;
 
   // A skeleton only when loading takes long enough to notice.
-  const slow = setTimeout(() => replace(view, <Skeleton />), 150);
-  let content: Child;
+  const slow = setTimeout(() => {
+    if (!ctl.signal.aborted) show(frameOf(<Skeleton />, true, ++seq));
+  }, 150);
+  let content: ComponentChild;
   try {
-    content = await contentFor(ctx, found?.route ?? null);
+    content = await contentFor(ctx, route);
   } catch (err) {
-    if (ctl.signal.aborted || (err as Error)?.name === 'AbortError') return;
+    if (ctl.signal.aborted || (err instanceof Error && err.name === 'AbortError')) return;
     content = <ErrorNote error={err} />;
   } finally {
     clearTimeout(slow);
   }
   if (ctl.signal.aborted) return;
-  replace(view, content);
-  view.removeAttribute('aria-busy');
+  show(frameOf(content, false, ++seq));
+  const view = viewEl();
   // A new page, or a filter link inside the view that is now gone: continue from the heading.
-  if (focus || (focusWasInView && !view.contains(document.activeElement))) view.querySelector<HTMLElement>('h1')?.focus();
+  if (focus || (focusWasInView && !view?.contains(document.activeElement))) view?.querySelector<HTMLElement>('h1')?.focus();
 }
 
 /** Starts the overview's two calls (kept by api.ts's short cache, where the view finds them). */
@@ -166,7 +187,7 @@ function prefetchOverview(url: URL): void {
   for (const path of [calls.totals, calls.top]) call(path).catch(() => {});
 }
 
-async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<Child> {
+async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<ComponentChild> {
   if (!route) {
     return (
       <Empty title="There is no such page" icon="compass">
@@ -207,7 +228,7 @@ whenUnauthorized(() => {
   // A revoked shared link: back to the login.
   if (sharePass()) setSharePass(null);
   forget();
-  frame = null;
+  screen = null;
   navigate(`/app/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 

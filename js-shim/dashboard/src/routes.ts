@@ -1,7 +1,7 @@
 // Every page of the dashboard, in navigation order. `toolbar` pages take the
 // period and filters; `admin` pages are shown to admins only (the API
 // enforces it either way).
-import type { Child } from './h';
+import type { ComponentChild } from 'preact';
 import type { Ctx } from './context';
 import { overviewView } from './views/overview';
 import { pagesView } from './views/pages';
@@ -25,7 +25,8 @@ import { storageAdminView } from './settings/storage';
 export interface RouteDef {
   pattern: string;
   title: string;
-  view: (ctx: Ctx) => Child | Promise<Child>;
+  /** Loads what the view needs and renders it (its components keep their own state from there). */
+  view: (ctx: Ctx) => ComponentChild | Promise<ComponentChild>;
   /** Shown in the navigation under this section. */
   nav?: 'analytics' | 'settings';
   /** Period and filter controls apply. */

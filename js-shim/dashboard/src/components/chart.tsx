@@ -3,9 +3,8 @@
 // positions, and a tooltip that names both days.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { h } from '../h';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { day as dayLabel } from '../format';
-import { onDispose } from '../lifecycle';
 import { HiddenTable } from './ui';
 
 export interface ChartSeries {
@@ -38,13 +37,42 @@ function colour(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-export function Chart(props: ChartProps): HTMLElement {
-  const tooltip = <div class="chart-tip" hidden />;
-  const box = <div class="chart-box" />;
-  const figure = (
+/** Where the cursor is: the day's index and the tooltip's left edge. */
+type Tip = { idx: number; left: number } | null;
+
+export function Chart(props: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const [tip, setTip] = useState<Tip>(null);
+  useEffect(() => {
+    const target = box.current;
+    if (!target) return;
+    let plot: uPlot | null = null;
+    const observer = new ResizeObserver((entries) => {
+      const width = Math.floor(entries[0].contentRect.width);
+      if (width <= 0) return;
+      if (!plot) plot = makePlot(props, width, target, setTip);
+      else plot.setSize({ width, height: props.height ?? 240 });
+    });
+    observer.observe(target);
+    return () => {
+      observer.disconnect();
+      plot?.destroy();
+    };
+  }, [props]);
+  return (
     <figure class="chart" role="group" aria-label={props.label}>
-      {box}
-      {tooltip}
+      <div class="chart-box" ref={box} />
+      <div class="chart-tip" hidden={!tip} style={tip ? { transform: `translate(${tip.left}px, 8px)` } : undefined}>
+        {tip
+          ? props.series.map((s) => (
+              <div class={s.previous ? 'tip-row previous' : 'tip-row'}>
+                <span class="tip-day">{dayLabel((s.days ?? props.days)[tip.idx] ?? props.days[tip.idx])}</span>
+                <strong>{props.format(s.values[tip.idx] ?? 0)}</strong>
+                <span class="tip-label">{s.label}</span>
+              </div>
+            ))
+          : null}
+      </div>
       <HiddenTable
         caption={props.label}
         head={['Day', ...props.series.map((s) => s.label)]}
@@ -52,7 +80,9 @@ export function Chart(props: ChartProps): HTMLElement {
       />
     </figure>
   );
+}
 
+function makePlot(props: ChartProps, width: number, target: HTMLElement, setTip: (tip: Tip) => void): uPlot {
   const x = props.days.map(seconds);
   const accent = colour('--accent', '#4f46e5');
   const muted = colour('--chart-previous', '#9ca3af');
@@ -61,89 +91,58 @@ export function Chart(props: ChartProps): HTMLElement {
   const bars = props.bars || props.days.length <= 2;
   // Two series side by side: the previous period's bar left of the current one.
   const paired = props.series.length > 1;
-
-  let plot: uPlot | null = null;
-  const make = (width: number) => {
-    const height = props.height ?? 240;
-    const opts: uPlot.Options = {
-      width,
-      height,
-      legend: { show: false },
-      cursor: { y: false, points: { size: 8 }, drag: { x: false, y: false } },
-      // Days are UTC days: the axis must not shift them into the reader's zone.
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-      scales: {
-        // Bars need half a day of room at each end, or the first and last are cut in half.
-        x: bars ? { time: true, range: () => [x[0] - DAY_S / 2, x[x.length - 1] + DAY_S / 2] } : { time: true },
-        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+  const height = props.height ?? 240;
+  const opts: uPlot.Options = {
+    width,
+    height,
+    legend: { show: false },
+    cursor: { y: false, points: { size: 8 }, drag: { x: false, y: false } },
+    // Days are UTC days: the axis must not shift them into the reader's zone.
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    scales: {
+      // Bars need half a day of room at each end, or the first and last are cut in half.
+      x: bars ? { time: true, range: () => [x[0] - DAY_S / 2, x[x.length - 1] + DAY_S / 2] } : { time: true },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
+    axes: [
+      {
+        stroke: text,
+        grid: { show: false },
+        ticks: { stroke: grid },
+        incrs: DAY_INCRS,
+        space: 56,
+        values: (_u, splits) => splits.map((s) => dayLabel(new Date(s * 1000).toISOString().slice(0, 10))),
       },
-      axes: [
-        {
-          stroke: text,
-          grid: { show: false },
-          ticks: { stroke: grid },
-          incrs: DAY_INCRS,
-          space: 56,
-          values: (_u, splits) => splits.map((s) => dayLabel(new Date(s * 1000).toISOString().slice(0, 10))),
-        },
-        {
-          stroke: text,
-          grid: { stroke: grid, width: 1 },
-          ticks: { show: false },
-          size: 60,
-          ...(props.integer ? { incrs: INT_INCRS } : {}),
-          values: (_u, splits) => splits.map((s) => props.format(s)),
+      {
+        stroke: text,
+        grid: { stroke: grid, width: 1 },
+        ticks: { show: false },
+        size: 60,
+        ...(props.integer ? { incrs: INT_INCRS } : {}),
+        values: (_u, splits) => splits.map((s) => props.format(s)),
+      },
+    ],
+    series: [
+      {},
+      ...props.series.map((s) => ({
+        label: s.label,
+        stroke: s.previous ? muted : accent,
+        width: s.previous ? 1.5 : 2,
+        dash: s.previous ? [6, 4] : undefined,
+        fill: s.previous ? undefined : bars ? accent + 'cc' : accent + '1f',
+        points: { show: !bars && props.days.length <= 31, size: 5, fill: s.previous ? muted : accent },
+        paths: bars ? uPlot.paths.bars!({ size: [paired ? 0.38 : 0.6, 48], align: paired ? (s.previous ? -1 : 1) : 0 }) : undefined,
+      })),
+    ],
+    hooks: {
+      setCursor: [
+        (u) => {
+          const idx = u.cursor.idx;
+          if (idx === null || idx === undefined || u.cursor.left === undefined || u.cursor.left < 0) return setTip(null);
+          setTip({ idx, left: Math.min(Math.max(u.cursor.left + 12, 0), u.width - 170) });
         },
       ],
-      series: [
-        {},
-        ...props.series.map((s) => ({
-          label: s.label,
-          stroke: s.previous ? muted : accent,
-          width: s.previous ? 1.5 : 2,
-          dash: s.previous ? [6, 4] : undefined,
-          fill: s.previous ? undefined : bars ? accent + 'cc' : accent + '1f',
-          points: { show: !bars && props.days.length <= 31, size: 5, fill: s.previous ? muted : accent },
-          paths: bars ? uPlot.paths.bars!({ size: [paired ? 0.38 : 0.6, 48], align: paired ? (s.previous ? -1 : 1) : 0 }) : undefined,
-        })),
-      ],
-      hooks: {
-        setCursor: [
-          (u) => {
-            const idx = u.cursor.idx;
-            if (idx === null || idx === undefined || u.cursor.left === undefined || u.cursor.left < 0) {
-              tooltip.hidden = true;
-              return;
-            }
-            tooltip.replaceChildren(
-              ...props.series.map((s) => (
-                <div class={s.previous ? 'tip-row previous' : 'tip-row'}>
-                  <span class="tip-day">{dayLabel((s.days ?? props.days)[idx] ?? props.days[idx])}</span>
-                  <strong>{props.format(s.values[idx] ?? 0)}</strong>
-                  <span class="tip-label">{s.label}</span>
-                </div>
-              )),
-            );
-            tooltip.hidden = false;
-            const left = Math.min(Math.max(u.cursor.left + 12, 0), u.width - 170);
-            tooltip.style.transform = `translate(${left}px, 8px)`;
-          },
-        ],
-      },
-    };
-    return new uPlot(opts, [x, ...props.series.map((s) => s.values)] as uPlot.AlignedData, box);
+    },
   };
-
-  const observer = new ResizeObserver((entries) => {
-    const width = Math.floor(entries[0].contentRect.width);
-    if (width <= 0) return;
-    if (!plot) plot = make(width);
-    else plot.setSize({ width, height: props.height ?? 240 });
-  });
-  observer.observe(box);
-  onDispose(() => {
-    observer.disconnect();
-    plot?.destroy();
-  });
-  return figure;
+  return new uPlot(opts, [x, ...props.series.map((s) => s.values)] as uPlot.AlignedData, target);
 }

@@ -1,10 +1,14 @@
 // Small building blocks every view uses: panels, metric cards, ranked lists,
-// empty states, the snippet box and buttons that confirm or copy.
-import { h, cls, type Child } from '../h';
+// empty states, the snippet box and buttons that copy. Text goes in as text
+// (Preact never sets HTML from a string), so page URLs, titles and click texts
+// recorded from tracked sites cannot inject markup into the dashboard.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { cls } from '../cls';
 import { countryName, percent } from '../format';
 import { HttpError } from '../api';
 
-export function Panel(props: { title: string; id?: string; actions?: Child; note?: Child; children?: Child; wide?: boolean }) {
+export function Panel(props: { title: string; id?: string; actions?: ComponentChildren; note?: ComponentChildren; children?: ComponentChildren; wide?: boolean }) {
   const headingId = props.id ?? `panel-${props.title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return (
     <section class={cls('panel', { wide: props.wide })} aria-labelledby={headingId}>
@@ -36,7 +40,7 @@ export function Delta(props: { value: number | null; lowerIsBetter?: boolean }) 
 }
 
 export interface RankedItem {
-  label: Child;
+  label: ComponentChildren;
   /** The raw value a click filters by, when rows filter. */
   key?: string;
   value: number;
@@ -50,7 +54,7 @@ export interface RankedItem {
  * A ranked list with a bar behind each row, as Plausible shows breakdowns.
  * Rows with an href are links (a filter, or a detail view).
  */
-export function Ranked(props: { items: RankedItem[]; label: string; metric: string; max?: number; empty?: Child; name?: string }) {
+export function Ranked(props: { items: RankedItem[]; label: string; metric: string; max?: number; empty?: ComponentChildren; name?: string }) {
   if (!props.items.length) return <p class="empty-small">{props.empty ?? 'Nothing in this period.'}</p>;
   const max = props.max ?? Math.max(...props.items.map((i) => i.value), 1);
   return (
@@ -90,7 +94,7 @@ const EMPTY_ICONS = {
 };
 export type EmptyIcon = keyof typeof EMPTY_ICONS;
 
-export function Empty(props: { title: string; children?: Child; icon?: EmptyIcon }) {
+export function Empty(props: { title: string; children?: ComponentChildren; icon?: EmptyIcon }) {
   return (
     <div class="empty" role="status">
       <svg class="empty-icon" viewBox="0 0 24 24" width="40" height="40" aria-hidden="true" focusable="false">
@@ -102,27 +106,37 @@ export function Empty(props: { title: string; children?: Child; icon?: EmptyIcon
   );
 }
 
+/** A word a button says for two seconds after it acted ("Copied"), then its label again. */
+export function useSaid(): [string | null, (said: string) => void] {
+  const [said, setSaid] = useState<string | null>(null);
+  useEffect(() => {
+    if (!said) return;
+    const timer = setTimeout(() => setSaid(null), 2000);
+    return () => clearTimeout(timer);
+  }, [said]);
+  return [said, setSaid];
+}
+
 /** A button that copies text, and says so. */
 export function CopyButton(props: { text: () => string; label?: string }) {
   const label = props.label ?? 'Copy';
-  const btn = (
+  const [said, setSaid] = useSaid();
+  return (
     <button
       type="button"
       class="btn small"
       onClick={async () => {
         try {
           await navigator.clipboard.writeText(props.text());
-          btn.textContent = 'Copied';
+          setSaid('Copied');
         } catch {
-          btn.textContent = 'Select and copy';
+          setSaid('Select and copy');
         }
-        setTimeout(() => (btn.textContent = label), 2000);
       }}
     >
-      {label}
+      {said ?? label}
     </button>
   );
-  return btn;
 }
 
 export function snippetFor(siteId: string): string {
@@ -133,10 +147,27 @@ export function Snippet(props: { siteId: string }) {
   const text = snippetFor(props.siteId);
   return (
     <div class="snippet">
-      <pre tabindex="0" aria-label="Tracking snippet">
+      <pre tabindex={0} aria-label="Tracking snippet">
         <code>{text}</code>
       </pre>
       <CopyButton text={() => text} label="Copy snippet" />
+    </div>
+  );
+}
+
+/** A secret shown once after it is made (a token, a shared link, an invitation), with a copy button. */
+export function Reveal(props: { what: string; note: ComponentChildren; value: string; kind: 'secret' | 'share-url' | 'invite-url'; copy: string; after?: ComponentChildren }) {
+  const mark = (kind: typeof props.kind) => (props.kind === kind ? '' : undefined);
+  return (
+    <div class="reveal" role="alert">
+      {props.note}
+      <div class="snippet">
+        <pre tabindex={0} aria-label={props.what}>
+          <code data-secret={mark('secret')} data-share-url={mark('share-url')} data-invite-url={mark('invite-url')}>{props.value}</code>
+        </pre>
+        <CopyButton text={() => props.value} label={props.copy} />
+      </div>
+      {props.after}
     </div>
   );
 }

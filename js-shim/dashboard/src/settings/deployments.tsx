@@ -1,11 +1,11 @@
 // Deployments: every release of the Worker that was recorded, how many per
 // week, and how many failed.
-import { h } from '../h';
 import { call } from '../api';
 import type { Ctx } from '../context';
 import { ago, count, dateTime } from '../format';
 import { Chart } from '../components/chart';
 import { Empty, Panel } from '../components/ui';
+import { LoadMore, usePages, type PageOf } from '../components/paging';
 import { Heading } from '../views/breakdowns';
 
 interface Deployment {
@@ -29,6 +29,39 @@ interface Stats {
 
 const STATUS_CLASS: Record<string, string> = { success: 'ok', failed: 'bad', rolled_back: 'warn' };
 
+type Listed = { deployments: Deployment[]; next_cursor: string | null };
+
+const nextPage = async (cursor: string): Promise<PageOf<Deployment>> => {
+  const page = await call<Listed>(`/api/deployments?limit=25&cursor=${cursor}`, { cache: false });
+  return { rows: page.deployments, next: page.next_cursor };
+};
+
+/** The history's rows and, below the table, the button that reads more of them. */
+function History(props: { first: PageOf<Deployment> }) {
+  const pages = usePages(props.first, nextPage);
+  return (
+    <>
+      <div class="table-wrap">
+        <table class="data">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Environment</th>
+              <th scope="col">Status</th>
+              <th scope="col">When</th>
+              <th scope="col">Commit</th>
+              <th scope="col">By</th>
+              <th scope="col">Notes</th>
+            </tr>
+          </thead>
+          <tbody>{pages.rows.map((d) => <Row key={d.id} d={d} />)}</tbody>
+        </table>
+      </div>
+      <div class="actions-row"><LoadMore pages={pages} /></div>
+    </>
+  );
+}
+
 function Row(props: { d: Deployment }) {
   const d = props.d;
   return (
@@ -46,7 +79,7 @@ function Row(props: { d: Deployment }) {
 
 export async function deploymentsView(ctx: Ctx) {
   const [list, stats, version] = await Promise.all([
-    call<{ deployments: Deployment[]; next_cursor: string | null }>('/api/deployments?limit=25', { signal: ctx.signal, cache: false }),
+    call<Listed>('/api/deployments?limit=25', { signal: ctx.signal, cache: false }),
     call<Stats>('/api/deployments/stats?weeks=12', { signal: ctx.signal, cache: false }),
     call<{ version: string; commit: string | null; tracker: string }>('/api/version', { signal: ctx.signal }),
   ]);
@@ -62,23 +95,6 @@ export async function deploymentsView(ctx: Ctx) {
       </div>
     );
   }
-  const body = <tbody>{list.deployments.map((d) => <Row d={d} />)}</tbody>;
-  let cursor = list.next_cursor;
-  const more = (
-    <button
-      type="button"
-      class="btn"
-      hidden={!cursor}
-      onClick={async () => {
-        const page = await call<{ deployments: Deployment[]; next_cursor: string | null }>(`/api/deployments?limit=25&cursor=${cursor}`, { cache: false });
-        for (const d of page.deployments) body.append(<Row d={d} />);
-        cursor = page.next_cursor;
-        more.hidden = !cursor;
-      }}
-    >
-      Load more
-    </button>
-  );
   const failed = stats.by_status.failed ?? 0;
   return (
     <div>
@@ -104,23 +120,7 @@ export async function deploymentsView(ctx: Ctx) {
         />
       </section>
       <Panel title="History" wide>
-        <div class="table-wrap">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Status</th>
-                <th scope="col">When</th>
-                <th scope="col">Commit</th>
-                <th scope="col">By</th>
-                <th scope="col">Notes</th>
-              </tr>
-            </thead>
-            {body}
-          </table>
-        </div>
-        <div class="actions-row">{more}</div>
+        <History first={{ rows: list.deployments, next: list.next_cursor }} />
       </Panel>
     </div>
   );

@@ -1,13 +1,12 @@
 // Members of the current organisation: their roles (owner, admin, viewer) and
 // the sites a membership is narrowed to; invitations by email, each a
 // one-time link to copy (and mailed when the Worker can send mail).
-import { h, replace } from '../h';
 import { call, type OrgRole } from '../api';
 import type { Ctx } from '../context';
 import { dateTime } from '../format';
 import { navigate } from '../router';
-import { CopyButton, Empty, Panel } from '../components/ui';
-import { ConfirmButton, Field, Status, busy } from '../components/forms';
+import { Empty, Panel, Reveal } from '../components/ui';
+import { ConfirmButton, Field, SettingsForm, errorText, text } from '../components/forms';
 import { Heading } from '../views/breakdowns';
 
 interface Member {
@@ -43,67 +42,59 @@ export async function membersView(ctx: Ctx) {
   const siteName = (id: string) => ctx.sites.find((s) => s.id === id)?.name ?? id;
   const reload = () => navigate(location.pathname + location.search, { replace: true });
 
-  const email = <input name="email" type="email" required placeholder="colleague@example.com" autocomplete="off" /> as HTMLInputElement;
-  const role = <select name="role">{ROLES.map((r) => <option value={r.value}>{r.label}</option>)}</select> as HTMLSelectElement;
-  const narrow = (
-    <select name="sites" multiple size={Math.min(5, Math.max(2, ctx.sites.length))}>
-      {ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}
-    </select>
-  ) as HTMLSelectElement;
-  const reveal = <div class="reveal-slot" />;
-  const status = Status();
-  const submit = <button type="submit" class="btn primary">Invite</button> as HTMLButtonElement;
   const form = (
-    <form
-      class="form grid-form"
-      onSubmit={(e: Event) => {
-        e.preventDefault();
-        busy(submit, async () => {
-          try {
-            const chosen = [...narrow.selectedOptions].map((o) => o.value);
-            const made = await call<{ url: string; emailed: boolean }>(`${base}/invitations`, {
-              method: 'POST',
-              body: { email: email.value.trim(), role: role.value, ...(chosen.length ? { site_ids: chosen } : {}) },
-            });
-            replace(
-              reveal,
-              <div class="reveal" role="alert">
-                <p><strong>Send this link to {email.value.trim()}.</strong> It works once, for 7 days{made.emailed ? ', and was emailed too' : ''}.</p>
-                <div class="snippet">
-                  <pre tabindex="0" aria-label="Invitation link"><code data-invite-url>{made.url}</code></pre>
-                  <CopyButton text={() => made.url} label="Copy link" />
-                </div>
-              </div>,
-            );
-            email.value = '';
-          } catch (err) {
-            status.fail(err);
-          }
+    <SettingsForm
+      grid
+      submit="Invite"
+      onSubmit={async (data) => {
+        const email = text(data, 'email');
+        const chosen = data.getAll('sites').map(String);
+        const made = await call<{ url: string; emailed: boolean }>(`${base}/invitations`, {
+          method: 'POST',
+          body: { email, role: text(data, 'role'), ...(chosen.length ? { site_ids: chosen } : {}) },
         });
+        return {
+          reset: true,
+          reveal: (
+            <Reveal
+              what="Invitation link"
+              kind="invite-url"
+              copy="Copy link"
+              value={made.url}
+              note={<p><strong>Send this link to {email}.</strong> It works once, for 7 days{made.emailed ? ', and was emailed too' : ''}.</p>}
+            />
+          ),
+        };
       }}
     >
-      <Field label="Email">{email}</Field>
-      <Field label="Role" hint="Viewers read analytics and replays; admins also manage sites, links, tokens and members; owners also make owners.">{role}</Field>
-      <Field label="Only these sites" hint="Leave empty for every site of the organisation.">{narrow}</Field>
-      <div class="form-actions">{submit}{status}</div>
-    </form>
+      <Field label="Email"><input name="email" type="email" required placeholder="colleague@example.com" autocomplete="off" /></Field>
+      <Field label="Role" hint="Viewers read analytics and replays; admins also manage sites, links, tokens and members; owners also make owners.">
+        <select name="role">{ROLES.map((r) => <option value={r.value}>{r.label}</option>)}</select>
+      </Field>
+      <Field label="Only these sites" hint="Leave empty for every site of the organisation.">
+        <select name="sites" multiple size={Math.min(5, Math.max(2, ctx.sites.length))}>
+          {ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}
+        </select>
+      </Field>
+    </SettingsForm>
   );
 
   const memberRows = members.map((m) => {
     const select = (
       <select
         aria-label={`Role of ${m.email}`}
-        onChange={async (e: Event) => {
+        value={m.role}
+        onChange={async (e) => {
           try {
-            await call(`${base}/members/${encodeURIComponent(m.id)}`, { method: 'PATCH', body: { role: (e.target as HTMLSelectElement).value } });
+            await call(`${base}/members/${encodeURIComponent(m.id)}`, { method: 'PATCH', body: { role: e.currentTarget.value } });
             reload();
           } catch (err) {
-            alert((err as Error).message);
+            alert(errorText(err));
             reload();
           }
         }}
       >
-        {ROLES.map((r) => <option value={r.value} selected={r.value === m.role}>{r.value}</option>)}
+        {ROLES.map((r) => <option value={r.value}>{r.value}</option>)}
       </select>
     );
     return (
@@ -128,7 +119,6 @@ export async function membersView(ctx: Ctx) {
       <Heading title="Members" sub={`Who sees ${ctx.org.name}'s sites, and what they may change.`} />
       <Panel title="Invite someone" wide>
         {form}
-        {reveal}
       </Panel>
       <Panel title="Members" wide>
         {members.length ? null : <p class="muted">No members yet: invite someone above.</p>}

@@ -1,14 +1,13 @@
 // Sites: what a snippet points at. An owner or admin of the organisation
 // adds, edits (allowed origins, replay sampling, retention) and deletes them,
 // and makes shared read-only links to them.
-import { h } from '../h';
 import { call, type Site } from '../api';
 import type { Ctx } from '../context';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { invalidateSites } from '../session';
-import { CopyButton, Empty, Panel, Snippet } from '../components/ui';
-import { ConfirmButton, Field, Status, busy } from '../components/forms';
+import { Empty, Panel, Reveal, Snippet } from '../components/ui';
+import { ConfirmAction, ConfirmButton, Field, SettingsForm, text } from '../components/forms';
 import { Heading } from '../views/breakdowns';
 
 const siteHref = (id: string) => `/app/settings/sites/${encodeURIComponent(id)}`;
@@ -58,39 +57,25 @@ export async function sitesView(ctx: Ctx) {
 }
 
 function NewSite({ ctx }: { ctx: Ctx }) {
-  const domain = <input name="domain" required placeholder="example.com" autocomplete="off" /> as HTMLInputElement;
-  const name = <input name="name" placeholder="My shop" autocomplete="off" /> as HTMLInputElement;
-  const id = <input name="id" pattern="[A-Za-z0-9_-]{1,64}" placeholder="generated" autocomplete="off" /> as HTMLInputElement;
-  const status = Status();
-  const submit = <button type="submit" class="btn primary">Add site</button> as HTMLButtonElement;
   return (
     <Panel title="Add a site" wide>
-      <form
-        class="form grid-form"
-        onSubmit={(e: Event) => {
-          e.preventDefault();
-          busy(submit, async () => {
-            try {
-              const { site } = await call<{ site: Site }>('/api/sites', {
-                method: 'POST',
-                body: { ...(ctx.org ? { organization_id: ctx.org.id } : {}), domain: domain.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}), ...(id.value.trim() ? { id: id.value.trim() } : {}) },
-              });
-              invalidateSites();
-              navigate(siteHref(site.id));
-            } catch (err) {
-              status.fail(err);
-            }
+      <SettingsForm
+        grid
+        submit="Add site"
+        onSubmit={async (data) => {
+          const [domain, name, id] = [text(data, 'domain'), text(data, 'name'), text(data, 'id')];
+          const { site } = await call<{ site: Site }>('/api/sites', {
+            method: 'POST',
+            body: { ...(ctx.org ? { organization_id: ctx.org.id } : {}), domain, ...(name ? { name } : {}), ...(id ? { id } : {}) },
           });
+          invalidateSites();
+          navigate(siteHref(site.id));
         }}
       >
-        <Field label="Domain" hint="The host name visitors see, e.g. shop.example.com.">{domain}</Field>
-        <Field label="Name" hint="Shown in the site picker. Defaults to the domain.">{name}</Field>
-        <Field label="Site id" hint="Goes into the snippet as data-site. Letters, digits, - and _.">{id}</Field>
-        <div class="form-actions">
-          {submit}
-          {status}
-        </div>
-      </form>
+        <Field label="Domain" hint="The host name visitors see, e.g. shop.example.com."><input name="domain" required placeholder="example.com" autocomplete="off" /></Field>
+        <Field label="Name" hint="Shown in the site picker. Defaults to the domain."><input name="name" placeholder="My shop" autocomplete="off" /></Field>
+        <Field label="Site id" hint="Goes into the snippet as data-site. Letters, digits, - and _."><input name="id" pattern="[A-Za-z0-9_-]{1,64}" placeholder="generated" autocomplete="off" /></Field>
+      </SettingsForm>
     </Panel>
   );
 }
@@ -98,77 +83,61 @@ function NewSite({ ctx }: { ctx: Ctx }) {
 export async function siteView(ctx: Ctx) {
   const { site } = await call<{ site: Site }>(`/api/sites/${encodeURIComponent(ctx.params.id)}`, { signal: ctx.signal, cache: false });
   const readOnly = !ctx.manage;
-  const name = <input name="name" value={site.name} required maxlength="100" disabled={readOnly} /> as HTMLInputElement;
-  const domain = <input name="domain" value={site.domain} required disabled={readOnly} /> as HTMLInputElement;
-  const origins = (
-    <textarea name="allowed_origins" rows="4" disabled={readOnly} spellcheck="false">{site.allowed_origins.join('\n')}</textarea>
-  ) as HTMLTextAreaElement;
-  const replay = <input type="checkbox" name="replay_enabled" checked={site.replay_enabled} disabled={readOnly} /> as HTMLInputElement;
-  const sample = <input type="number" name="replay_sample_rate" min="0" max="100" step="1" value={String(Math.round(site.replay_sample_rate * 100))} disabled={readOnly} /> as HTMLInputElement;
-  const retention = <input type="number" name="retention_days" min="1" max="3650" step="1" value={String(site.retention_days)} disabled={readOnly} /> as HTMLInputElement;
-  const dnt = <input type="checkbox" name="respect_dnt" checked={site.respect_dnt} disabled={readOnly} /> as HTMLInputElement;
-  const status = Status();
-  const save = <button type="submit" class="btn primary">Save changes</button> as HTMLButtonElement;
-
   const form = (
-    <form
-      class="form"
-      onSubmit={(e: Event) => {
-        e.preventDefault();
-        busy(save, async () => {
-          try {
-            await call(`/api/sites/${encodeURIComponent(site.id)}`, {
-              method: 'PATCH',
-              body: {
-                name: name.value.trim(),
-                domain: domain.value.trim(),
-                allowed_origins: origins.value.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean),
-                replay_enabled: replay.checked,
-                replay_sample_rate: Number(sample.value) / 100,
-                retention_days: Number(retention.value),
-                respect_dnt: dnt.checked,
-              },
-            });
-            invalidateSites();
-            status.ok('Saved. The tracker picks the change up with the next visit.');
-          } catch (err) {
-            status.fail(err);
-          }
+    <SettingsForm
+      submit="Save changes"
+      readOnly={readOnly ? <p class="muted">Only admins change site settings.</p> : undefined}
+      onSubmit={async (data) => {
+        await call(`/api/sites/${encodeURIComponent(site.id)}`, {
+          method: 'PATCH',
+          body: {
+            name: text(data, 'name'),
+            domain: text(data, 'domain'),
+            allowed_origins: text(data, 'allowed_origins').split(/[\s,]+/).map((o) => o.trim()).filter(Boolean),
+            replay_enabled: data.has('replay_enabled'),
+            replay_sample_rate: Number(data.get('replay_sample_rate')) / 100,
+            retention_days: Number(data.get('retention_days')),
+            respect_dnt: data.has('respect_dnt'),
+          },
         });
+        invalidateSites();
+        return { status: 'Saved. The tracker picks the change up with the next visit.' };
       }}
     >
       <fieldset disabled={readOnly}>
         <legend class="sr-only">Site settings</legend>
         <div class="grid-form">
-          <Field label="Name">{name}</Field>
-          <Field label="Domain">{domain}</Field>
+          <Field label="Name"><input name="name" value={site.name} required maxlength={100} disabled={readOnly} /></Field>
+          <Field label="Domain"><input name="domain" value={site.domain} required disabled={readOnly} /></Field>
         </div>
         <Field label="Allowed origins" hint="One per line: pages on these origins may send visits (https://shop.example.com, or a bare host such as localhost). Requests without an Origin header (servers) are always accepted.">
-          {origins}
+          <textarea name="allowed_origins" rows={4} disabled={readOnly} spellcheck={false} value={site.allowed_origins.join('\n')} />
         </Field>
         <div class="grid-form">
           <div class="field">
-            <label class="inline switch">{replay} Record DOM replays</label>
+            <label class="inline switch"><input type="checkbox" name="replay_enabled" checked={site.replay_enabled} disabled={readOnly} /> Record DOM replays</label>
             <p class="hint muted">The tracker loads rrweb's recorder (about 23 KB) for sampled visits; typed input is always masked.</p>
           </div>
-          <Field label="Replay sampling (%)" hint="Share of visits recorded, when DOM replay is on.">{sample}</Field>
-          <Field label="Retention (days)" hint="Sessions and their events are deleted after this many days.">{retention}</Field>
+          <Field label="Replay sampling (%)" hint="Share of visits recorded, when DOM replay is on.">
+            <input type="number" name="replay_sample_rate" min="0" max="100" step="1" value={String(Math.round(site.replay_sample_rate * 100))} disabled={readOnly} />
+          </Field>
+          <Field label="Retention (days)" hint="Sessions and their events are deleted after this many days.">
+            <input type="number" name="retention_days" min="1" max="3650" step="1" value={String(site.retention_days)} disabled={readOnly} />
+          </Field>
           <div class="field">
-            <label class="inline switch">{dnt} Respect Do Not Track</label>
+            <label class="inline switch"><input type="checkbox" name="respect_dnt" checked={site.respect_dnt} disabled={readOnly} /> Respect Do Not Track</label>
             <p class="hint muted">Visitors with Do Not Track or Global Privacy Control are not tracked.</p>
           </div>
         </div>
       </fieldset>
-      {readOnly ? <p class="muted">Only admins change site settings.</p> : <div class="form-actions">{save}{status}</div>}
-    </form>
+    </SettingsForm>
   );
 
-  const deleteStatus = Status();
   return (
     <div>
       <div class="view-head">
         <a class="back" href="/app/settings/sites">← Sites</a>
-        <h1 tabindex="-1">{site.name}</h1>
+        <h1 tabindex={-1}>{site.name}</h1>
         <p class="muted">
           <span class="mono">{site.id}</span> · {site.domain}
         </p>
@@ -182,31 +151,21 @@ export async function siteView(ctx: Ctx) {
         </p>
       </Panel>
       <Panel title="Settings" wide>{form}</Panel>
-      {ctx.manage ? await SharesPanel({ site, ctx }) : null}
+      {ctx.manage ? await sharesPanel(site, ctx) : null}
       {ctx.manage ? (
         <Panel title="Delete this site" wide>
           <p>Deletes the site with every session, event and token of it. This cannot be undone.</p>
-          <div class="form-actions">
-            <ConfirmButton
-              danger
-              label={`Delete ${site.name}`}
-              confirm="Click again to delete everything"
-              action={async () => {
-                try {
-                  const result = await call<{ deleted: boolean; remaining_sessions?: number }>(`/api/sites/${encodeURIComponent(site.id)}?confirm=${encodeURIComponent(site.id)}`, { method: 'DELETE' });
-                  if (!result.deleted) {
-                    deleteStatus.ok(`Part of the data is deleted; ${result.remaining_sessions ?? 'some'} sessions are left. Delete again to continue.`);
-                    return;
-                  }
-                  invalidateSites();
-                  navigate('/app/settings/sites');
-                } catch (err) {
-                  deleteStatus.fail(err);
-                }
-              }}
-            />
-            {deleteStatus}
-          </div>
+          <ConfirmAction
+            danger
+            label={`Delete ${site.name}`}
+            confirm="Click again to delete everything"
+            action={async () => {
+              const result = await call<{ deleted: boolean; remaining_sessions?: number }>(`/api/sites/${encodeURIComponent(site.id)}?confirm=${encodeURIComponent(site.id)}`, { method: 'DELETE' });
+              if (!result.deleted) return `Part of the data is deleted; ${result.remaining_sessions ?? 'some'} sessions are left. Delete again to continue.`;
+              invalidateSites();
+              navigate('/app/settings/sites');
+            }}
+          />
         </Panel>
       ) : null}
     </div>
@@ -222,46 +181,28 @@ interface Share {
 }
 
 /** Shared read-only links: this site's dashboard without a login, revocable. */
-async function SharesPanel({ site, ctx }: { site: Site; ctx: Ctx }) {
+async function sharesPanel(site: Site, ctx: Ctx) {
   const path = `/api/sites/${encodeURIComponent(site.id)}/shares`;
   const { shares } = await call<{ shares: Share[] }>(path, { signal: ctx.signal, cache: false });
-  const password = <input name="share-password" type="password" minlength="8" autocomplete="new-password" placeholder="optional" /> as HTMLInputElement;
-  const replays = <input name="share-replays" type="checkbox" /> as HTMLInputElement;
-  const reveal = <div class="reveal-slot" />;
-  const status = Status();
-  const submit = <button type="submit" class="btn">Create link</button> as HTMLButtonElement;
   const rows = shares.filter((sh) => !sh.revoked_at);
   return (
     <Panel title="Shared links" wide>
       <p class="muted">A link shows this site's dashboard to anyone who has it, without a login, and never another site. Revoke it to end access at once.</p>
-      <form
-        class="form grid-form"
-        onSubmit={(e: Event) => {
-          e.preventDefault();
-          busy(submit, async () => {
-            try {
-              const made = await call<{ url: string }>(path, { method: 'POST', body: { replays: replays.checked, ...(password.value ? { password: password.value } : {}) } });
-              reveal.replaceChildren(
-                <div class="reveal" role="alert">
-                  <p><strong>Copy the link now.</strong> It is not shown again.</p>
-                  <div class="snippet">
-                    <pre tabindex="0" aria-label="New shared link"><code data-share-url>{made.url}</code></pre>
-                    <CopyButton text={() => made.url} label="Copy link" />
-                  </div>
-                </div>,
-              );
-              status.ok('Link created.');
-            } catch (err) {
-              status.fail(err);
-            }
-          });
+      <SettingsForm
+        grid
+        primary={false}
+        submit="Create link"
+        onSubmit={async (data) => {
+          const password = String(data.get('share-password') ?? '');
+          const made = await call<{ url: string }>(path, { method: 'POST', body: { replays: data.has('share-replays'), ...(password ? { password } : {}) } });
+          return { status: 'Link created.', reveal: <Reveal what="New shared link" note={<p><strong>Copy the link now.</strong> It is not shown again.</p>} value={made.url} kind="share-url" copy="Copy link" /> };
         }}
       >
-        <Field label="Password" hint="Visitors of the link type it once a day. At least 8 characters.">{password}</Field>
-        <div class="field"><label class="check">{replays} Include session replays</label></div>
-        <div class="form-actions">{submit}{status}</div>
-      </form>
-      {reveal}
+        <Field label="Password" hint="Visitors of the link type it once a day. At least 8 characters.">
+          <input name="share-password" type="password" minlength={8} autocomplete="new-password" placeholder="optional" />
+        </Field>
+        <div class="field"><label class="check"><input name="share-replays" type="checkbox" /> Include session replays</label></div>
+      </SettingsForm>
       {rows.length ? (
         <ul class="plain-list">
           {rows.map((sh) => (

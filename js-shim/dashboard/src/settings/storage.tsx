@@ -1,13 +1,13 @@
 // Data and storage (admins only): what R2, Postgres and the D1 cache hold per
 // site and day, an NDJSON export of a site or a session (an access request),
 // and deleting data for good.
-import { h, replace } from '../h';
+import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Ctx } from '../context';
 import { bytes, count, day } from '../format';
 import { addDays } from '../state';
 import { Panel } from '../components/ui';
-import { ConfirmButton, Field, Status } from '../components/forms';
+import { ConfirmAction, Field } from '../components/forms';
 import { Heading } from '../views/breakdowns';
 
 interface Stats {
@@ -65,7 +65,7 @@ export async function storageAdminView(ctx: Ctx) {
                     </tr>
                   ))
                 ) : (
-                  <tr><td colspan="5" class="muted">Nothing stored in the last 30 days.</td></tr>
+                  <tr><td colspan={5} class="muted">Nothing stored in the last 30 days.</td></tr>
                 )}
               </tbody>
             </table>
@@ -91,81 +91,82 @@ export async function storageAdminView(ctx: Ctx) {
 }
 
 function ExportPanel(props: { ctx: Ctx }) {
-  const site = <select name="site">{props.ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}</select> as HTMLSelectElement;
-  const session = <input name="session_id" placeholder="Session id" pattern="[A-Za-z0-9_-]{8,64}" autocomplete="off" /> as HTMLInputElement;
-  const link = <a class="btn" download>Download site export</a> as HTMLAnchorElement;
-  const sessionLink = <a class="btn" download hidden>Download session export</a> as HTMLAnchorElement;
-  const update = () => {
-    link.href = `/api/admin/storage/export?site_id=${encodeURIComponent(site.value)}`;
-    sessionLink.hidden = !/^[A-Za-z0-9_-]{8,64}$/.test(session.value.trim());
-    sessionLink.href = `/api/admin/storage/export?session_id=${encodeURIComponent(session.value.trim())}`;
-  };
-  site.addEventListener('change', update);
-  session.addEventListener('input', update);
-  update();
+  const [site, setSite] = useState(props.ctx.sites[0]?.id ?? '');
+  const [session, setSession] = useState('');
+  const sessionId = session.trim();
   return (
     <Panel title="Export" wide>
       <p>Every session row and all its events as NDJSON, streamed: a site's whole history, or one visitor's session (for an access request). Each export is logged.</p>
       <div class="grid-form">
-        <Field label="Site">{site}</Field>
-        <div class="field end">{link}</div>
-        <Field label="Or one session">{session}</Field>
-        <div class="field end">{sessionLink}</div>
+        <Field label="Site">
+          <select name="site" value={site} onChange={(e) => setSite(e.currentTarget.value)}>
+            {props.ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}
+          </select>
+        </Field>
+        <div class="field end">
+          <a class="btn" download="" href={`/api/admin/storage/export?site_id=${encodeURIComponent(site)}`}>Download site export</a>
+        </div>
+        <Field label="Or one session">
+          <input name="session_id" placeholder="Session id" pattern="[A-Za-z0-9_-]{8,64}" autocomplete="off" value={session} onInput={(e) => setSession(e.currentTarget.value)} />
+        </Field>
+        <div class="field end">
+          <a class="btn" download="" hidden={!/^[A-Za-z0-9_-]{8,64}$/.test(sessionId)} href={`/api/admin/storage/export?session_id=${encodeURIComponent(sessionId)}`}>Download session export</a>
+        </div>
       </div>
     </Panel>
   );
 }
 
+const SCOPES = ['session', 'site', 'before'] as const;
+type Scope = (typeof SCOPES)[number];
+
 function ClearPanel(props: { ctx: Ctx }) {
-  const mode = (
-    <select name="scope">
-      <option value="session">One session</option>
-      <option value="site">A site (optionally before a date)</option>
-      <option value="before">Every site, before a date</option>
-    </select>
-  ) as HTMLSelectElement;
-  const session = <input name="session_id" placeholder="Session id" autocomplete="off" /> as HTMLInputElement;
-  const site = <select name="site_id">{props.ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}</select> as HTMLSelectElement;
-  const before = <input type="date" name="before" /> as HTMLInputElement;
-  const status = Status();
-  const fields = <div class="grid-form" />;
-  const draw = () => {
-    replace(
-      fields,
-      <Field label="Scope">{mode}</Field>,
-      mode.value === 'session' ? <Field label="Session id">{session}</Field> : null,
-      mode.value === 'site' ? <Field label="Site">{site}</Field> : null,
-      mode.value !== 'session' ? <Field label={mode.value === 'site' ? 'Only before (optional)' : 'Before'}>{before}</Field> : null,
-    );
-  };
-  mode.addEventListener('change', draw);
-  draw();
+  const [scope, setScope] = useState<Scope>('session');
+  const [session, setSession] = useState('');
+  const [site, setSite] = useState(props.ctx.sites[0]?.id ?? '');
+  const [before, setBefore] = useState('');
   const body = () => {
-    if (mode.value === 'session') return { session_id: session.value.trim(), confirm: session.value.trim() };
-    const b = before.value ? `${before.value}T00:00:00.000Z` : undefined;
-    if (mode.value === 'site') return { site_id: site.value, ...(b ? { before: b } : {}), confirm: site.value };
+    if (scope === 'session') return { session_id: session.trim(), confirm: session.trim() };
+    const b = before ? `${before}T00:00:00.000Z` : undefined;
+    if (scope === 'site') return { site_id: site, ...(b ? { before: b } : {}), confirm: site };
     return { before: b, confirm: b };
   };
   return (
     <Panel title="Delete data" wide>
       <p>Deletes events from R2, sessions and page counts from Postgres, and their cache rows. This cannot be undone; it is logged.</p>
-      {fields}
-      <div class="form-actions">
-        <ConfirmButton
-          danger
-          label="Delete data"
-          confirm="Click again to delete for good"
-          action={async () => {
-            try {
-              const r = await call<{ sessions_deleted: number; r2_keys_deleted: number; complete: boolean; remaining_sessions: number }>('/api/admin/storage/clear', { method: 'POST', body: body() });
-              status.ok(`Deleted ${r.sessions_deleted} sessions and ${r.r2_keys_deleted} R2 keys.${r.complete ? '' : ` ${r.remaining_sessions} sessions are left: delete again to continue.`}`);
-            } catch (err) {
-              status.fail(err);
-            }
-          }}
-        />
-        {status}
+      <div class="grid-form">
+        <Field label="Scope">
+          <select name="scope" value={scope} onChange={(e) => setScope(SCOPES.find((k) => k === e.currentTarget.value) ?? 'session')}>
+            <option value="session">One session</option>
+            <option value="site">A site (optionally before a date)</option>
+            <option value="before">Every site, before a date</option>
+          </select>
+        </Field>
+        {scope === 'session' ? (
+          <Field label="Session id"><input name="session_id" placeholder="Session id" autocomplete="off" value={session} onInput={(e) => setSession(e.currentTarget.value)} /></Field>
+        ) : null}
+        {scope === 'site' ? (
+          <Field label="Site">
+            <select name="site_id" value={site} onChange={(e) => setSite(e.currentTarget.value)}>
+              {props.ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}
+            </select>
+          </Field>
+        ) : null}
+        {scope !== 'session' ? (
+          <Field label={scope === 'site' ? 'Only before (optional)' : 'Before'}>
+            <input type="date" name="before" value={before} onInput={(e) => setBefore(e.currentTarget.value)} />
+          </Field>
+        ) : null}
       </div>
+      <ConfirmAction
+        danger
+        label="Delete data"
+        confirm="Click again to delete for good"
+        action={async () => {
+          const r = await call<{ sessions_deleted: number; r2_keys_deleted: number; complete: boolean; remaining_sessions: number }>('/api/admin/storage/clear', { method: 'POST', body: body() });
+          return `Deleted ${r.sessions_deleted} sessions and ${r.r2_keys_deleted} R2 keys.${r.complete ? '' : ` ${r.remaining_sessions} sessions are left: delete again to continue.`}`;
+        }}
+      />
     </Panel>
   );
 }

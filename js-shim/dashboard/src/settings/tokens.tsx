@@ -1,12 +1,12 @@
 // API tokens for scripts and other tools that read the analytics APIs. A
 // token's secret is shown once, when it is made.
-import { h, replace } from '../h';
+import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Ctx } from '../context';
 import { dateTime, ago } from '../format';
 import { navigate } from '../router';
-import { CopyButton, Empty, Panel } from '../components/ui';
-import { ConfirmButton, Field, Status, busy } from '../components/forms';
+import { Empty, Panel, Reveal } from '../components/ui';
+import { ConfirmButton, Field, SettingsForm, text } from '../components/forms';
 import { Heading } from '../views/breakdowns';
 
 interface Token {
@@ -20,62 +20,55 @@ interface Token {
 
 export async function tokensView(ctx: Ctx) {
   const { tokens } = await call<{ tokens: Token[] }>('/api/tokens', { signal: ctx.signal, cache: false });
-  const status = Status();
-  const reveal = <div class="reveal-slot" />;
+  return <Tokens ctx={ctx} first={tokens} />;
+}
 
-  const name = <input name="name" required maxlength="100" placeholder="CI export" autocomplete="off" /> as HTMLInputElement;
-  const site = (
-    <select name="site_id">
-      <option value="">All sites</option>
-      {ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}
-    </select>
-  ) as HTMLSelectElement;
-  const submit = <button type="submit" class="btn primary">Create token</button> as HTMLButtonElement;
-  const form = (
-    <form
-      class="form grid-form"
-      onSubmit={(e: Event) => {
-        e.preventDefault();
-        busy(submit, async () => {
-          try {
-            const made = await call<{ token: Token; secret: string }>('/api/tokens', { method: 'POST', body: { name: name.value.trim(), ...(ctx.org ? { organization_id: ctx.org.id } : {}), ...(site.value ? { site_id: site.value } : {}) } });
-            replace(
-              reveal,
-              <div class="reveal" role="alert">
-                <p><strong>Copy the token now.</strong> It is not shown again; only its hash is stored.</p>
-                <div class="snippet">
-                  <pre tabindex="0" aria-label="New API token"><code data-secret>{made.secret}</code></pre>
-                  <CopyButton text={() => made.secret} label="Copy token" />
-                </div>
-                <p class="muted small">Use it as <code>Authorization: Bearer {made.secret.slice(0, 8)}…</code> on the /analytics and /api/sessions routes.</p>
-              </div>,
-            );
-            name.value = '';
-            const list = await call<{ tokens: Token[] }>('/api/tokens', { cache: false });
-            replace(table, <TokenTable tokens={list.tokens} ctx={ctx} />);
-          } catch (err) {
-            status.fail(err);
-          }
-        });
-      }}
-    >
-      <Field label="Name" hint="What uses it, so you know which one to revoke.">{name}</Field>
-      <Field label="Can read" hint="A token for one site cannot read the others.">{site}</Field>
-      <div class="form-actions">
-        {submit}
-        {status}
-      </div>
-    </form>
-  );
-  const table = <div><TokenTable tokens={tokens} ctx={ctx} /></div>;
+function Tokens(props: { ctx: Ctx; first: Token[] }) {
+  const { ctx } = props;
+  const [tokens, setTokens] = useState(props.first);
   return (
     <div>
       <Heading title="API tokens" sub="Read-only access to the analytics and session APIs, for scripts and other tools." />
       <Panel title="New token" wide>
-        {form}
-        {reveal}
+        <SettingsForm
+          grid
+          submit="Create token"
+          onSubmit={async (data) => {
+            const site = text(data, 'site_id');
+            const made = await call<{ token: Token; secret: string }>('/api/tokens', {
+              method: 'POST',
+              body: { name: text(data, 'name'), ...(ctx.org ? { organization_id: ctx.org.id } : {}), ...(site ? { site_id: site } : {}) },
+            });
+            setTokens((await call<{ tokens: Token[] }>('/api/tokens', { cache: false })).tokens);
+            return {
+              reset: true,
+              reveal: (
+                <Reveal
+                  what="New API token"
+                  kind="secret"
+                  copy="Copy token"
+                  value={made.secret}
+                  note={<p><strong>Copy the token now.</strong> It is not shown again; only its hash is stored.</p>}
+                  after={<p class="muted small">Use it as <code>Authorization: Bearer {made.secret.slice(0, 8)}…</code> on the /analytics and /api/sessions routes.</p>}
+                />
+              ),
+            };
+          }}
+        >
+          <Field label="Name" hint="What uses it, so you know which one to revoke.">
+            <input name="name" required maxlength={100} placeholder="CI export" autocomplete="off" />
+          </Field>
+          <Field label="Can read" hint="A token for one site cannot read the others.">
+            <select name="site_id">
+              <option value="">All sites</option>
+              {ctx.sites.map((s) => <option value={s.id}>{s.name}</option>)}
+            </select>
+          </Field>
+        </SettingsForm>
       </Panel>
-      <Panel title="Tokens" wide>{table}</Panel>
+      <Panel title="Tokens" wide>
+        <div><TokenTable tokens={tokens} ctx={ctx} /></div>
+      </Panel>
     </div>
   );
 }
@@ -97,7 +90,7 @@ function TokenTable(props: { tokens: Token[]; ctx: Ctx }) {
         </thead>
         <tbody>
           {props.tokens.map((t) => (
-            <tr data-token-id={t.id} class={t.revoked_at ? 'dim' : undefined}>
+            <tr key={t.id} data-token-id={t.id} class={t.revoked_at ? 'dim' : undefined}>
               <td>{t.name} <span class="mono muted">{t.id}</span></td>
               <td>{t.site_id ? props.ctx.sites.find((s) => s.id === t.site_id)?.name ?? t.site_id : 'All sites'}</td>
               <td>{dateTime(t.created_at)}</td>

@@ -1,6 +1,6 @@
 // Shared by the breakdown views: rows of the API as ranked list items whose
 // links filter every view by that value.
-import { h, type Child } from '../h';
+import type { ComponentChildren } from 'preact';
 import type { Row } from '../api';
 import { here, type Ctx } from '../context';
 import { percent } from '../format';
@@ -10,7 +10,7 @@ import type { RankedItem } from '../components/ui';
 /** Values the API reports for a missing dimension; there is nothing to filter by. */
 const UNFILTERABLE = new Set(['(unknown)']);
 
-export function items(ctx: Ctx, rows: Row[], filter: FilterName | null, label: (v: string) => Child = (v) => v, total?: number): RankedItem[] {
+export function items(ctx: Ctx, rows: Row[], filter: FilterName | null, label: (v: string) => ComponentChildren = (v) => v, total?: number): RankedItem[] {
   return rows.map((r) => ({
     label: label(r.value),
     key: r.value,
@@ -20,10 +20,10 @@ export function items(ctx: Ctx, rows: Row[], filter: FilterName | null, label: (
   }));
 }
 
-export function Heading(props: { title: string; sub?: Child }) {
+export function Heading(props: { title: string; sub?: ComponentChildren }) {
   return (
     <div class="view-head">
-      <h1 tabindex="-1">{props.title}</h1>
+      <h1 tabindex={-1}>{props.title}</h1>
       {props.sub ? <p class="muted">{props.sub}</p> : null}
     </div>
   );

@@ -1,6 +1,5 @@
 // Devices: device type, browser and operating system of each visit (from the
 // user agent at session start).
-import { h } from '../h';
 import { call, type Row } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { capitalise, dayRange } from '../format';

@@ -1,5 +1,4 @@
 // Engagement: how long visits last and how far down the page they scroll.
-import { h } from '../h';
 import { call } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { dayRange, duration, percent } from '../format';

@@ -2,7 +2,6 @@
 // grouped by normalised message and source, with their count, the sessions
 // they hit, first and last seen, browsers and pages, and a link to the replay
 // moment of each of the latest sessions.
-import { h } from '../h';
 import { call } from '../api';
 import { analyticsQuery, linkTo, type Ctx } from '../context';
 import { ago, count, dateTime, dayRange } from '../format';

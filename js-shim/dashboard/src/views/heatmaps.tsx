@@ -3,14 +3,15 @@
 // that path, at the chosen width), plus its rage and dead clicks with links
 // to the moments in their replays. Numbers come from the page-insight
 // rollups; the page itself is one stored snapshot.
-import { h, cls, replace } from '../h';
+import { cls } from '../cls';
 import { call, HttpError } from '../api';
 import { analyticsQuery, here, linkTo, type Ctx } from '../context';
 import { count, dateTime, dayRange, percent } from '../format';
-import { onDispose } from '../lifecycle';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Empty, Panel } from '../components/ui';
 import { Heading } from './breakdowns';
-import { loadPlayer } from './replay';
+import { loadPlayer } from '../replay/load';
 import { navigate } from '../router';
 
 type Width = 'phone' | 'tablet' | 'desktop';
@@ -51,7 +52,7 @@ export async function heatmapsView(ctx: Ctx) {
   const q = (extra: Record<string, string | number> = {}) => analyticsQuery(ctx, extra);
   const { pages } = await call<{ pages: { path: string; clicks: number }[] }>(`/api/insights/pages?${q({ limit: 100 })}`, { signal: ctx.signal });
   const path = ctx.url.searchParams.get('path') || ctx.q.filters.page || pages[0]?.path;
-  const width = (WIDTHS.find((w) => w.width === ctx.url.searchParams.get('width'))?.width ?? 'desktop') as Width;
+  const width: Width = WIDTHS.find((w) => w.width === ctx.url.searchParams.get('width'))?.width ?? 'desktop';
   const mode: Mode = ctx.url.searchParams.get('map') === 'scroll' ? 'scroll' : 'clicks';
   const head = <Heading title="Heatmaps" sub={dayRange(ctx.range.from, ctx.range.to)} />;
   if (!path) {
@@ -72,15 +73,12 @@ export async function heatmapsView(ctx: Ctx) {
   const choices = pages.some((p) => p.path === path) ? pages : [{ path, clicks: 0 }, ...pages];
 
   const picker = (
-    <form class="heat-controls" onsubmit={(e: Event) => e.preventDefault()}>
+    <form class="heat-controls" onSubmit={(e) => e.preventDefault()}>
       <label>
         Page{' '}
-        <select
-          name="path"
-          onchange={(e: Event) => navigate(here(ctx, { path: (e.target as HTMLSelectElement).value }))}
-        >
+        <select name="path" value={path} onChange={(e) => navigate(here(ctx, { path: e.currentTarget.value }))}>
           {choices.map((p) => (
-            <option value={p.path} selected={p.path === path}>
+            <option value={p.path}>
               {p.path} ({count(p.clicks)} clicks)
             </option>
           ))}
@@ -100,9 +98,6 @@ export async function heatmapsView(ctx: Ctx) {
     </form>
   );
 
-  const stage = <div class="heat-stage" data-mode={mode} data-width={width} aria-label={`${mode === 'clicks' ? 'Click heatmap' : 'Scroll-depth map'} of ${path}`} role="img" />;
-  const note = <p class="panel-note heat-note" />;
-  drawStage(ctx, stage, note, heat, depth, mode, path, width);
 
   return (
     <div class="heatmaps">
@@ -110,8 +105,7 @@ export async function heatmapsView(ctx: Ctx) {
       {picker}
       <div class="grid">
         <Panel title={mode === 'clicks' ? `Clicks on ${path}` : `Scroll depth on ${path}`} wide>
-          {stage}
-          {note}
+          <HeatStage ctx={ctx} heat={heat} depth={depth} mode={mode} path={path} width={width} />
           <HeatTable heat={heat} />
         </Panel>
         <Panel title="Scroll depth" note="The share of this page's views that reached each depth.">
@@ -125,54 +119,83 @@ export async function heatmapsView(ctx: Ctx) {
   );
 }
 
-/** Draws the page (or a plain outline) and the chosen map over it. */
-function drawStage(ctx: Ctx, stage: HTMLElement, note: HTMLElement, heat: Heatmap, depth: ScrollMap, mode: Mode, path: string, width: Width) {
-  const fallbackWidth = WIDTHS.find((w) => w.width === width)!.px;
-  const deepestRow = heat.cells.reduce((m, c) => Math.max(m, c.y), 0);
-  const outline = () => {
-    const pageWidth = fallbackWidth;
-    const pageHeight = Math.max(900, (deepestRow + 3) * heat.grid.row_px);
-    const page = <div class="heat-outline" />;
-    place(stage, page, pageWidth, pageHeight, heat, depth, mode);
-  };
-  if (!heat.snapshot) {
-    outline();
-    replace(note, `No recorded page to draw on: no session with replay has visited ${path} at ${width} width yet, so the map is drawn on a plain outline ${fallbackWidth} px wide. Turn on replay for the site (Settings → Sites) to see the page itself.`);
-    return;
-  }
+/**
+ * The page (or a plain outline) with the chosen map over it. The recorded page
+ * is rrweb's iframe and the map a canvas, both drawn into the stage by an
+ * effect: an iframe moved in the DOM reloads empty, so the page goes in once
+ * and stays until the view is left.
+ */
+function HeatStage(props: { ctx: Ctx; heat: Heatmap; depth: ScrollMap; mode: Mode; path: string; width: Width }) {
+  const { ctx, heat, depth, mode, path, width } = props;
+  const stageRef = useRef<HTMLDivElement>(null);
+  const fallbackWidth = WIDTHS.find((w) => w.width === width)?.px ?? 1280;
   const snap = heat.snapshot;
-  replace(note, 'Drawn over the page as recorded on ', dateTime(snap.at), ' (', <a href={linkTo(ctx, `/app/sessions/${encodeURIComponent(snap.session_id)}`)}>that visit's replay</a>, `), ${snap.viewport_width} px wide.`);
-  outline(); // while the page loads
-  (async () => {
-    try {
-      const [{ events }, mod] = await Promise.all([
-        call<{ events: unknown[] }>(`/api/insights/heatmap/snapshot?${analyticsQuery(ctx, { path, width })}`, { signal: ctx.signal }),
-        loadPlayer(),
-      ]);
-      if (ctx.signal.aborted) return;
-      const host = <div class="heat-page" />;
-      const frame = <div class="heat-frame" />;
-      frame.append(host);
-      // rrweb builds its iframe in a connected element; and an iframe moved in
-      // the DOM reloads empty, so the frame goes in once and stays.
-      replace(stage, frame);
-      const still = mod.mountPage(host, events, { width: snap.viewport_width, height: snap.viewport_height });
-      onDispose(() => still.destroy());
-      place(stage, frame, snap.viewport_width, still.height(), heat, depth, mode);
-      // The rebuilt page lays out after this task, and its styles and images
-      // load later still: measure its height again before calling it drawn.
-      const settle = setTimeout(() => {
-        place(stage, frame, snap.viewport_width, still.height(), heat, depth, mode);
-        stage.dataset.page = 'recorded';
-      }, 600);
-      onDispose(() => clearTimeout(settle));
-    } catch (err) {
-      if (ctx.signal.aborted) return;
-      console.warn('heatmap: the recorded page could not be drawn', err);
-      const gone = err instanceof HttpError && err.code === 'no_snapshot';
-      replace(note, gone ? `${(err as HttpError).message} Drawn on a plain outline instead.` : 'The recorded page could not be drawn; the map is on a plain outline.');
-    }
-  })();
+  const [note, setNote] = useState<ComponentChildren>(
+    snap
+      ? ['Drawn over the page as recorded on ', dateTime(snap.at), ' (', <a href={linkTo(ctx, `/app/sessions/${encodeURIComponent(snap.session_id)}`)}>that visit's replay</a>, `), ${snap.viewport_width} px wide.`]
+      : `No recorded page to draw on: no session with replay has visited ${path} at ${width} width yet, so the map is drawn on a plain outline ${fallbackWidth} px wide. Turn on replay for the site (Settings → Sites) to see the page itself.`,
+  );
+  const [recorded, setRecorded] = useState(false);
+  useEffect(() => {
+    const stage = stageRef.current;
+    if (!stage) return;
+    const deepestRow = heat.cells.reduce((m, c) => Math.max(m, c.y), 0);
+    const outline = document.createElement('div');
+    outline.className = 'heat-outline';
+    place(stage, outline, fallbackWidth, Math.max(900, (deepestRow + 3) * heat.grid.row_px), heat, depth, mode);
+    if (!snap) return;
+    let gone = false;
+    let still: { destroy(): void } | null = null;
+    let settle = 0;
+    (async () => {
+      try {
+        const [{ events }, mod] = await Promise.all([
+          call<{ events: unknown[] }>(`/api/insights/heatmap/snapshot?${analyticsQuery(ctx, { path, width })}`, { signal: ctx.signal }),
+          loadPlayer(),
+        ]);
+        if (gone || ctx.signal.aborted) return;
+        const frame = document.createElement('div');
+        frame.className = 'heat-frame';
+        const host = document.createElement('div');
+        host.className = 'heat-page';
+        frame.append(host);
+        // rrweb builds its iframe in a connected element.
+        stage.replaceChildren(frame);
+        const page = mod.mountPage(host, events, { width: snap.viewport_width, height: snap.viewport_height });
+        still = page;
+        place(stage, frame, snap.viewport_width, page.height(), heat, depth, mode);
+        // The rebuilt page lays out after this task, and its styles and images
+        // load later still: measure its height again before calling it drawn.
+        settle = window.setTimeout(() => {
+          place(stage, frame, snap.viewport_width, page.height(), heat, depth, mode);
+          setRecorded(true);
+        }, 600);
+      } catch (err) {
+        if (gone || ctx.signal.aborted) return;
+        console.warn('heatmap: the recorded page could not be drawn', err);
+        setNote(err instanceof HttpError && err.code === 'no_snapshot' ? `${err.message} Drawn on a plain outline instead.` : 'The recorded page could not be drawn; the map is on a plain outline.');
+      }
+    })();
+    return () => {
+      gone = true;
+      clearTimeout(settle);
+      still?.destroy();
+    };
+  }, []);
+  return (
+    <>
+      <div
+        class="heat-stage"
+        ref={stageRef}
+        data-mode={mode}
+        data-width={width}
+        data-page={recorded ? 'recorded' : undefined}
+        aria-label={`${mode === 'clicks' ? 'Click heatmap' : 'Scroll-depth map'} of ${path}`}
+        role="img"
+      />
+      <p class="panel-note heat-note">{note}</p>
+    </>
+  );
 }
 
 /** Puts the page into the stage, scaled to fit, with the map's canvas over it. */
@@ -276,12 +299,10 @@ function ScrollBars(props: { depth: ScrollMap }) {
       </thead>
       <tbody>
         {props.depth.depths.map((d) => {
-          const bar = <span class="bar" />;
-          bar.style.width = `${Math.round(d.share * 100)}%`;
           return (
             <tr data-depth={d.depth}>
               <td>{d.depth}%</td>
-              <td class="bar-cell">{bar}<span class="bar-label">{percent(d.share)} ({count(d.page_views)})</span></td>
+              <td class="bar-cell"><span class="bar" style={{ width: `${Math.round(d.share * 100)}%` }} /><span class="bar-label">{percent(d.share)} ({count(d.page_views)})</span></td>
             </tr>
           );
         })}

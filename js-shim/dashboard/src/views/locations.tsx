@@ -1,6 +1,5 @@
 // Locations: sessions and visitors per country (from Cloudflare's request
 // data; no IP address is stored).
-import { h } from '../h';
 import { call, type Row } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { dayRange } from '../format';

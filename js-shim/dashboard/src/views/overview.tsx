@@ -1,6 +1,8 @@
 // The first page: six numbers against the previous period, the chosen one
 // over time, and the top of each breakdown. Every row filters every view.
-import { h, replace, cls, type Child } from '../h';
+import { useEffect, useState } from 'preact/hooks';
+import { cls } from '../cls';
+import type { ComponentChildren } from 'preact';
 import { call, type Day, type Overview, type Row, type Top, type Totals } from '../api';
 import { here, linkTo, type Ctx } from '../context';
 import { compact, dayRange, duration, percent, capitalise } from '../format';
@@ -42,20 +44,16 @@ export function overviewCalls(siteId: string, filters: Filters, range: DayRange,
 
 export async function overviewView(ctx: Ctx) {
   const opts = { signal: ctx.signal };
-  const prev = ctx.previous;
-  const calls = overviewCalls(ctx.site!.id, ctx.q.filters, ctx.range, prev);
+  const calls = overviewCalls(ctx.site!.id, ctx.q.filters, ctx.range, ctx.previous);
   const top = call<Top>(calls.top, opts);
   top.catch(() => {}); // drawn (or reported) in its panels
   const totals = await call<Totals>(calls.totals, opts);
   const now = totals.overview;
-  const before = totals.previous?.overview ?? null;
-  const days = { days: totals.days };
-  const daysBefore = totals.previous ? { days: totals.previous.days } : null;
   const filtered = FILTERS.some((f) => ctx.q.filters[f]);
 
   const heading = (
     <div class="view-head">
-      <h1 tabindex="-1">{ctx.site!.name}</h1>
+      <h1 tabindex={-1}>{ctx.site!.name}</h1>
       <p class="muted">{ctx.site!.domain} · {dayRange(ctx.range.from, ctx.range.to)}</p>
     </div>
   );
@@ -87,109 +85,116 @@ export async function overviewView(ctx: Ctx) {
     );
   }
 
+  const first = METRICS.find((m) => m.daily && m.key === ctx.url.searchParams.get('metric')) ?? METRICS[0];
+  return <OverviewPage ctx={ctx} totals={totals} top={top} heading={heading} first={first} filtered={filtered} />;
+}
+
+function OverviewPage(props: { ctx: Ctx; totals: Totals; top: Promise<Top>; heading: ComponentChildren; first: Metric; filtered: boolean }) {
+  const { ctx, totals, top, filtered } = props;
   // The chart's metric is view state kept in the address, switched without asking the server again.
-  let metric = METRICS.find((m) => m.daily && m.key === ctx.url.searchParams.get('metric')) ?? METRICS[0];
-  const chartBox = <div class="chart-slot" />;
-  const cards = <div class="cards" role="group" aria-label="Totals for the period" />;
+  const [metric, setMetric] = useState(props.first);
+  const prev = ctx.previous;
+  const now = totals.overview;
+  const before = totals.previous?.overview ?? null;
   const days0 = daysOf(ctx.range);
   const prevDays = prev ? daysOf(prev) : [];
-
-  const drawChart = () => {
-    const col = metric.daily!;
-    const valueOf = (list: Day[] | undefined, d: string) => Number(list?.find((x) => x.day === d)?.[col] ?? 0);
-    replace(
-      chartBox,
-      <Chart
-        label={`${metric.label} per day, ${dayRange(ctx.range.from, ctx.range.to)}${prev ? ', with the previous period' : ''}`}
-        days={days0}
-        format={metric.format}
-        integer={metric.integer}
-        series={[
-          { label: metric.label, values: days0.map((d) => valueOf(days.days, d)) },
-          ...(prev && daysBefore ? [{ label: `${metric.label} (previous period)`, values: prevDays.map((d) => valueOf(daysBefore.days, d)), days: prevDays, previous: true }] : []),
-        ]}
-      />,
-    );
-  };
-  const drawCards = () =>
-    replace(
-      cards,
-      METRICS.map((m) => {
-        const value = Number(now[m.key] ?? 0);
-        const body = [
-          <span class="card-label">{m.label}</span>,
-          <span class="card-value" data-metric={m.key} data-value={value}>{m.format(value)}</span>,
-          before ? <Delta value={change(value, Number(before[m.key] ?? 0))} lowerIsBetter={m.lowerIsBetter} /> : null,
-        ];
-        if (!m.daily) return <div class="card">{body}</div>;
-        return (
-          <button
-            type="button"
-            class={cls('card', { selected: m === metric })}
-            aria-pressed={m === metric ? 'true' : 'false'}
-            title={`Chart ${m.label.toLowerCase()}`}
-            onClick={() => {
-              metric = m;
-              rewrite(here(ctx, { metric: m.key === 'sessions' ? null : m.key }));
-              drawCards();
-              drawChart();
-              cards.querySelector<HTMLElement>('[aria-pressed="true"]')?.focus();
-            }}
-          >
-            {body}
-          </button>
-        );
-      }),
-    );
-  drawCards();
-  drawChart();
-
+  const col = metric.daily!;
+  const valueOf = (list: Day[] | undefined, d: string) => Number(list?.find((x) => x.day === d)?.[col] ?? 0);
   const filterLink = (name: string, value: string) => here(ctx, { [name]: value, cursor: null });
   const more = (path: string, label: string) => <a class="more" href={linkTo(ctx, path)}>{label} →</a>;
 
-  /** A panel's list, drawn when the top lists arrive; aria-busy until then. */
-  const slot = (draw: (t: Top) => Child) => {
-    const el = <div class="panel-slot" aria-busy="true"><p class="empty-small">Loading…</p></div>;
-    top.then(
-      (t) => replace(el, draw(t)),
-      (err) => {
-        if ((err as Error)?.name !== 'AbortError') replace(el, <ErrorNote error={err} />);
-      },
-    ).finally(() => el.removeAttribute('aria-busy'));
-    return el;
-  };
-
   return (
     <div>
-      {heading}
-      {cards}
-      <section class="panel chart-panel" aria-label="Over time">{chartBox}</section>
+      {props.heading}
+      <div class="cards" role="group" aria-label="Totals for the period">
+        {METRICS.map((m) => {
+          const value = Number(now[m.key] ?? 0);
+          const body = [
+            <span class="card-label">{m.label}</span>,
+            <span class="card-value" data-metric={m.key} data-value={value}>{m.format(value)}</span>,
+            before ? <Delta value={change(value, Number(before[m.key] ?? 0))} lowerIsBetter={m.lowerIsBetter} /> : null,
+          ];
+          if (!m.daily) return <div class="card">{body}</div>;
+          return (
+            <button
+              type="button"
+              class={cls('card', { selected: m === metric })}
+              aria-pressed={m === metric ? 'true' : 'false'}
+              title={`Chart ${m.label.toLowerCase()}`}
+              onClick={() => {
+                setMetric(m);
+                rewrite(here(ctx, { metric: m.key === 'sessions' ? null : m.key }));
+              }}
+            >
+              {body}
+            </button>
+          );
+        })}
+      </div>
+      <section class="panel chart-panel" aria-label="Over time">
+        <div class="chart-slot">
+          <Chart
+            key={metric.key}
+            label={`${metric.label} per day, ${dayRange(ctx.range.from, ctx.range.to)}${prev ? ', with the previous period' : ''}`}
+            days={days0}
+            format={metric.format}
+            integer={metric.integer}
+            series={[
+              { label: metric.label, values: days0.map((d) => valueOf(totals.days, d)) },
+              ...(prev && totals.previous ? [{ label: `${metric.label} (previous period)`, values: prevDays.map((d) => valueOf(totals.previous?.days, d)), days: prevDays, previous: true }] : []),
+            ]}
+          />
+        </div>
+      </section>
       <div class="grid">
         <Panel title="Top pages" actions={more('/app/pages', 'All pages')} note={filtered ? 'Page views are counted per page and day; filters do not narrow them.' : undefined}>
-          {slot((t) => <Ranked name="pages" label="Page" metric="Views" items={t.pages.map((p) => ({ label: p.path, key: p.path, value: p.page_views, href: filterLink('page', p.path) }))} />)}
+          <Pending of={top} draw={(t) => <Ranked name="pages" label="Page" metric="Views" items={t.pages.map((p) => ({ label: p.path, key: p.path, value: p.page_views, href: filterLink('page', p.path) }))} />} />
         </Panel>
         <Panel title="Sources" actions={more('/app/sources', 'All sources')}>
-          {slot((t) => <Ranked name="sources" label="Source" metric="Sessions" items={t.referrers.map((r) => ({ label: r.value, key: r.value, value: r.sessions, href: filterLink('source', r.value) }))} />)}
+          <Pending of={top} draw={(t) => <Ranked name="sources" label="Source" metric="Sessions" items={t.referrers.map((r) => ({ label: r.value, key: r.value, value: r.sessions, href: filterLink('source', r.value) }))} />} />
         </Panel>
         <Panel title="Countries" actions={more('/app/locations', 'All countries')}>
-          {slot((t) => (
-            <Ranked
-              name="countries"
-              label="Country"
-              metric="Sessions"
-              items={t.countries.map((r) => ({
-                label: <Country code={r.value} />,
-                key: r.value,
-                value: r.sessions,
-                href: r.value === '(unknown)' ? undefined : filterLink('country', r.value),
-              }))}
-            />
-          ))}
+          <Pending
+            of={top}
+            draw={(t) => (
+              <Ranked
+                name="countries"
+                label="Country"
+                metric="Sessions"
+                items={t.countries.map((r) => ({
+                  label: <Country code={r.value} />,
+                  key: r.value,
+                  value: r.sessions,
+                  href: r.value === '(unknown)' ? undefined : filterLink('country', r.value),
+                }))}
+              />
+            )}
+          />
         </Panel>
         <Panel title="Devices" actions={more('/app/devices', 'Browsers and OS')}>
-          {slot((t) => <Ranked name="devices" label="Device" metric="Sessions" items={t.devices.map((r) => ({ label: capitalise(r.value), key: r.value, value: r.sessions, href: filterLink('device', r.value) }))} />)}
+          <Pending of={top} draw={(t) => <Ranked name="devices" label="Device" metric="Sessions" items={t.devices.map((r) => ({ label: capitalise(r.value), key: r.value, value: r.sessions, href: filterLink('device', r.value) }))} />} />
         </Panel>
       </div>
+    </div>
+  );
+}
+
+/** A panel's list, drawn when its data arrives; aria-busy until then. */
+function Pending<T>(props: { of: Promise<T>; draw: (value: T) => ComponentChildren }) {
+  const [state, setState] = useState<{ value: T } | { error: unknown } | null>(null);
+  useEffect(() => {
+    let live = true;
+    props.of.then(
+      (value) => live && setState({ value }),
+      (error) => live && !(error instanceof Error && error.name === 'AbortError') && setState({ error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.of]);
+  return (
+    <div class="panel-slot" aria-busy={state ? undefined : 'true'}>
+      {!state ? <p class="empty-small">Loading…</p> : 'value' in state ? props.draw(state.value) : <ErrorNote error={state.error} />}
     </div>
   );
 }

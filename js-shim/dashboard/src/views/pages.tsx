@@ -1,6 +1,5 @@
 // Pages: views per page (from the daily page rollup), and the pages visits
 // start and end on (from the sessions, so they follow the filters).
-import { h } from '../h';
 import { call } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { dayRange } from '../format';

@@ -1,6 +1,6 @@
 // Sessions: every visit of the period with its aggregates, newest (or
 // longest, busiest…) first, a page at a time through the API's cursor.
-import { h } from '../h';
+import type { ComponentChildren } from 'preact';
 import { call, type SessionRow } from '../api';
 import { analyticsQuery, here, type Ctx } from '../context';
 import { capitalise, count, dateTime, duration, percent, shortDateTime } from '../format';
@@ -8,6 +8,7 @@ import { navigate } from '../router';
 import { FILTERS } from '../state';
 import { Country, Empty, Snippet } from '../components/ui';
 import { Heading } from './breakdowns';
+import { LoadMore, usePages, type PageOf } from '../components/paging';
 
 const SORTS = [
   { key: 'started_at', label: 'Started' },
@@ -35,12 +36,12 @@ function SessionRowView(props: { s: SessionRow }) {
   const s = props.s;
   const href = replayHref(s);
   const replay = Number(s.rrweb_events ?? 0) > 0;
-  const row = (
+  return (
     <tr
       data-session-id={s.id}
       class="clickable"
-      onClick={(e: MouseEvent) => {
-        if ((e.target as Element).closest('a, button') || getSelection()?.toString()) return;
+      onClick={(e) => {
+        if ((e.target instanceof Element && e.target.closest('a, button')) || getSelection()?.toString()) return;
         navigate(href);
       }}
     >
@@ -66,20 +67,21 @@ function SessionRowView(props: { s: SessionRow }) {
       <td data-col="duration_ms" class="num" data-value={s.duration_ms}>{duration(s.duration_ms)}</td>
     </tr>
   );
-  return row;
 }
 
 export async function sessionsView(ctx: Ctx) {
   const sortParam = ctx.url.searchParams.get('sort');
-  const sort: Sort = SORTS.some((s) => s.key === sortParam) ? (sortParam as Sort) : 'started_at';
+  const sort: Sort = SORTS.find((s) => s.key === sortParam)?.key ?? 'started_at';
   const limitParam = Number(ctx.url.searchParams.get('limit'));
   const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 200 ? limitParam : 50;
-  const load = (cursor: string | null) =>
-    call<Page>(`/api/sessions?${analyticsQuery(ctx, { sort, limit, ...(cursor ? { cursor } : {}) })}`, { signal: ctx.signal, cache: !cursor });
+  const load = async (cursor: string | null): Promise<PageOf<SessionRow>> => {
+    const page = await call<Page>(`/api/sessions?${analyticsQuery(ctx, { sort, limit, ...(cursor ? { cursor } : {}) })}`, { signal: ctx.signal, cache: !cursor });
+    return { rows: page.sessions, next: page.next_cursor };
+  };
   const first = await load(null);
   const filtered = FILTERS.some((f) => ctx.q.filters[f]);
 
-  if (!first.sessions.length) {
+  if (!first.rows.length) {
     return (
       <div>
         <Heading title="Sessions" />
@@ -97,39 +99,6 @@ export async function sessionsView(ctx: Ctx) {
     );
   }
 
-  const body = <tbody />;
-  let shown = 0;
-  const add = (rows: SessionRow[]) => {
-    for (const s of rows) body.appendChild(<SessionRowView s={s} />);
-    shown += rows.length;
-    status.textContent = `Showing ${shown} session${shown === 1 ? '' : 's'}`;
-  };
-  const status = <p class="muted" role="status" />;
-  let cursor = first.next_cursor;
-  const more = (
-    <button
-      type="button"
-      class="btn"
-      hidden={!cursor}
-      onClick={async () => {
-        more.setAttribute('aria-busy', 'true');
-        (more as HTMLButtonElement).disabled = true;
-        try {
-          const page = await load(cursor);
-          add(page.sessions);
-          cursor = page.next_cursor;
-          more.hidden = !cursor;
-        } finally {
-          more.removeAttribute('aria-busy');
-          (more as HTMLButtonElement).disabled = false;
-        }
-      }}
-    >
-      Load more
-    </button>
-  );
-  add(first.sessions);
-
   const sortable = (key: Sort, label: string, numeric = true) => (
     <th scope="col" class={numeric ? 'num' : undefined} aria-sort={sort === key ? 'descending' : undefined}>
       <a href={here(ctx, { sort: key === 'started_at' ? null : key })} title={`Sort by ${label.toLowerCase()}, highest first`}>
@@ -139,9 +108,22 @@ export async function sessionsView(ctx: Ctx) {
     </th>
   );
   const sortSelect = (
-    <select aria-label="Sort sessions by" onChange={(e: Event) => navigate(here(ctx, { sort: (e.target as HTMLSelectElement).value === 'started_at' ? null : (e.target as HTMLSelectElement).value }))}>
-      {SORTS.map((s) => <option value={s.key} selected={s.key === sort}>{`${s.label}, highest first`.replace('Started, highest first', 'Newest first').replace('Last active, highest first', 'Last active first')}</option>)}
+    <select aria-label="Sort sessions by" value={sort} onChange={(e) => navigate(here(ctx, { sort: e.currentTarget.value === 'started_at' ? null : e.currentTarget.value }))}>
+      {SORTS.map((s) => <option value={s.key}>{`${s.label}, highest first`.replace('Started, highest first', 'Newest first').replace('Last active, highest first', 'Last active first')}</option>)}
     </select>
+  );
+  const head = (
+    <tr>
+      {sortable('started_at', 'Started (UTC)', false)}
+      <th scope="col">Entry page</th>
+      <th scope="col">Source</th>
+      <th scope="col">Visitor</th>
+      {sortable('page_views', 'Pages')}
+      {sortable('event_count', 'Events')}
+      <th scope="col" class="num">Clicks</th>
+      <th scope="col" class="num">Scroll</th>
+      {sortable('duration_ms', 'Duration')}
+    </tr>
   );
   return (
     <div>
@@ -149,31 +131,30 @@ export async function sessionsView(ctx: Ctx) {
       <div class="actions-row top">
         <label class="inline">Sort {sortSelect}</label>
       </div>
+      <SessionList first={first} load={load} caption={`Sessions, sorted by ${SORTS.find((s) => s.key === sort)?.label.toLowerCase()}`} head={head} />
+    </div>
+  );
+}
+
+/** The table of sessions so far; below it, how many and the button for more. */
+function SessionList(props: { first: PageOf<SessionRow>; load: (cursor: string) => Promise<PageOf<SessionRow>>; caption: string; head: ComponentChildren }) {
+  const pages = usePages(props.first, props.load);
+  const shown = pages.rows.length;
+  return (
+    <>
       <div class="panel flush">
         <div class="table-wrap">
           <table class="data sessions">
-            <caption class="sr-only">Sessions, sorted by {SORTS.find((s) => s.key === sort)!.label.toLowerCase()}</caption>
-            <thead>
-              <tr>
-                {sortable('started_at', 'Started (UTC)', false)}
-                <th scope="col">Entry page</th>
-                <th scope="col">Source</th>
-                <th scope="col">Visitor</th>
-                {sortable('page_views', 'Pages')}
-                {sortable('event_count', 'Events')}
-                <th scope="col" class="num">Clicks</th>
-                <th scope="col" class="num">Scroll</th>
-                {sortable('duration_ms', 'Duration')}
-              </tr>
-            </thead>
-            {body}
+            <caption class="sr-only">{props.caption}</caption>
+            <thead>{props.head}</thead>
+            <tbody>{pages.rows.map((s) => <SessionRowView key={s.id} s={s} />)}</tbody>
           </table>
         </div>
       </div>
       <div class="actions-row">
-        {status}
-        {more}
+        <p class="muted" role="status">{`Showing ${shown} session${shown === 1 ? '' : 's'}`}</p>
+        <LoadMore pages={pages} />
       </div>
-    </div>
+    </>
   );
 }

@@ -1,6 +1,5 @@
 // Sources: where visits come from (referring domain or "(direct)"), and the
 // UTM tags of campaign links.
-import { h } from '../h';
 import { call, type Row } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { dayRange } from '../format';

@@ -1,6 +1,5 @@
 // Storage: what the site's visits cost to keep (R2 bytes and chunks, events),
 // per day of the period.
-import { h } from '../h';
 import { call } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { bytes, compact, count, day, dayRange } from '../format';
@@ -62,7 +61,7 @@ export async function storageView(ctx: Ctx) {
                 ))
               ) : (
                 <tr>
-                  <td colspan="4" class="muted">Nothing stored in this period.</td>
+                  <td colspan={4} class="muted">Nothing stored in this period.</td>
                 </tr>
               )}
             </tbody>
