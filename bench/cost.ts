@@ -53,6 +53,7 @@ try {
   const bucket = await stack.bucket();
   const day = run.session.session_started_at.slice(0, 10).replace(/-/g, '/');
   const stored = (await bucket.list({ prefix: `sessions/${day}/${sessionId}/` })).objects;
+  const kept = stored.filter((o) => o.key.includes('/segments/') || o.key.endsWith('/compacted.ndjson'));
   const n = (k: string) => calls[k] ?? 0;
 
   const figures = {
@@ -72,15 +73,16 @@ try {
     r2_head: n('r2/head'),
     // R2 bills put and list as class A, get and head as class B; deletes are
     // free (R2 pricing, "Free operations"). Compaction's share: one list, one
-    // put of compacted.ndjson, a get per chunk and one (free) delete call.
+    // put of a segment, a get per chunk and one (free) delete call.
     // Chunks stay until the session can no longer receive batches; the cron's
     // next compaction then lists once more (class A, added here) and deletes
-    // them, keeping compacted.ndjson alone for the retention period.
+    // them, keeping the segments alone for the retention period.
     r2_class_a: n('r2/put') + n('r2/list') + 1,
     r2_class_b: n('r2/get') + n('r2/head'),
     r2_class_a_compaction: n('r2/list') + 2,
     r2_objects_after_compaction: stored.length,
-    r2_bytes_stored: (stored.find((o) => o.key.endsWith('/compacted.ndjson')) ?? { size: stored.reduce((sum, o) => sum + o.size, 0) }).size,
+    // What retention holds: the segments (or an earlier version's compacted object), once the chunks go.
+    r2_bytes_stored: (kept.length ? kept : stored).reduce((sum, o) => sum + o.size, 0),
     r2_bytes_until_closed: stored.reduce((sum, o) => sum + o.size, 0),
     d1_batches: n('d1/batch'),
     d1_write_statements: n('d1/statements') + n('d1/write') + n('d1/exec'),

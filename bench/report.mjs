@@ -453,7 +453,7 @@ ${table(
     ['D1 reads', String(cost.d1_reads), '0', ''],
     ['R2 class A (put, list; deletes are free)', `${cost.r2_class_a} (${cost.r2_put} put, ${cost.r2_list} list; ${cost.r2_delete} delete)`, String(cost.r2_class_a_compaction), String(BEFORE.r2_class_a)],
     ['R2 class B (get, head)', String(cost.r2_class_b), String(cost.r2_get), String(BEFORE.r2_class_b)],
-    ['R2 bytes kept for the retention period (compacted.ndjson; the chunks, ' + fmt(cost.r2_bytes_until_closed) + ' bytes with it, go once the session closes)', fmt(cost.r2_bytes_stored), '', fmt(BEFORE.r2_bytes_stored)],
+    ['R2 bytes kept for the retention period (the segments; the chunks, ' + fmt(cost.r2_bytes_until_closed) + ' bytes with it, go once the session closes)', fmt(cost.r2_bytes_stored), '', fmt(BEFORE.r2_bytes_stored)],
   ],
 )}
 
