@@ -63,7 +63,7 @@ try {
     r2_get: n('r2/get'),
     r2_head: n('r2/head'),
     // R2 bills put, list and delete as class A; get and head as class B.
-    // Compaction's share: one list, one put of compacted.ndjson, one delete
+    // Compaction's share: one list, one put of a segment, one delete
     // call (up to 1,000 keys), and a get per chunk.
     r2_class_a: n('r2/put') + n('r2/list') + n('r2/delete'),
     r2_class_b: n('r2/get') + n('r2/head'),

@@ -23,6 +23,7 @@
 import { DEFAULT_LIMITS, type Delta, type Limits } from '../js-shim/src/core.ts';
 
 const MAX_SEQ = 2147483647;
+const MAX_SESSION_SEQ = 49999; // Limits::max_session_seq
 const MAX_EPOCH_MS = 253402300799999;
 const MAX_DEPTH = 128; // json::kMaxDepth
 const MAX_MEMBERS = 64;
@@ -393,6 +394,7 @@ export function ingestBatch(
 
   const seq = body.seq;
   if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) return fail('bad_seq');
+  if (seq > MAX_SESSION_SEQ) return fail('session_too_large');
 
   const token = typeof body.token === 'string' ? body.token : '';
   const siteId = typeof body.site_id === 'string' ? body.site_id : '';

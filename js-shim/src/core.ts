@@ -20,6 +20,7 @@ export const CORE_ERRORS = [
   'bad_delta',
   'out_of_memory',
   'bad_ended_at',
+  'session_too_large',
 ] as const;
 export type CoreErrorCode = (typeof CORE_ERRORS)[number];
 
@@ -93,8 +94,9 @@ export const ROOTS = ['sessions', ...MARKER_KINDS] as const;
 export type Root = (typeof ROOTS)[number];
 
 export interface ParsedKey {
-  kind: 'chunk' | 'compacted' | MarkerKind;
+  kind: 'chunk' | 'compacted' | 'segment' | MarkerKind;
   session_id: string;
+  /** A chunk's or marker's seq; a segment's number. */
   seq?: number;
   /** YYYY-MM-DD of the session start, for objects under sessions/. */
   day?: string;
@@ -145,6 +147,7 @@ interface Exports {
   er_derive_r2_key(sid: number, sidLen: number, started: number, startedLen: number, seq: number): number;
   er_session_prefix(sid: number, sidLen: number, started: number, startedLen: number): number;
   er_compacted_key(sid: number, sidLen: number, started: number, startedLen: number): number;
+  er_segment_key(sid: number, sidLen: number, started: number, startedLen: number, segment: number): number;
   er_day_prefix(epochMs: number): number;
   er_marker_key(kind: number, sid: number, sidLen: number, seq: number): number;
   er_root_prefix(which: number): number;
@@ -166,7 +169,7 @@ const ENOSYS = 52;
 const wasiStubs = new Proxy({} as Record<string, () => number>, { get: () => () => ENOSYS });
 
 function statusOf(code: string): number {
-  if (code === 'payload_too_large') return 413;
+  if (code === 'payload_too_large' || code === 'session_too_large') return 413;
   if (code === 'out_of_memory' || code === 'bad_argument') return 500;
   return 400;
 }
@@ -294,9 +297,14 @@ export class Core {
     return this.keyOp(sessionId, startedAt, (x, a, al, b, bl) => x.er_session_prefix(a, al, b, bl));
   }
 
-  /** sessions/YYYY/MM/DD/{session_id}/compacted.ndjson */
+  /** sessions/YYYY/MM/DD/{session_id}/compacted.ndjson: the single object earlier versions compacted into (read, never written). */
   compactedKey(sessionId: string, startedAt: string): CoreResult<{ key: string }> {
     return this.keyOp(sessionId, startedAt, (x, a, al, b, bl) => x.er_compacted_key(a, al, b, bl));
+  }
+
+  /** sessions/YYYY/MM/DD/{session_id}/segments/{n:010}.ndjson: compaction's n-th output object. */
+  segmentKey(sessionId: string, startedAt: string, segment: number): CoreResult<{ key: string }> {
+    return this.keyOp(sessionId, startedAt, (x, a, al, b, bl) => x.er_segment_key(a, al, b, bl, segment));
   }
 
   /** sessions/YYYY/MM/DD/ for the UTC day of an epoch millisecond. */

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'bad_utf8'
   | 'too_deep'
   | 'bad_ended_at'
+  | 'session_too_large'
   | 'bad_token'
   | 'unknown_site'
   | 'origin_not_allowed'

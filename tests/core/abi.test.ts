@@ -97,6 +97,11 @@ test('keys derive from the UTC date of the session start', () => {
   const c = core.compactedKey(SID, START);
   assert.ok(c.ok);
   assert.equal(c.key, `sessions/2026/11/22/${SID}/compacted.ndjson`);
+  const seg = core.segmentKey(SID, START, 4);
+  assert.ok(seg.ok);
+  assert.equal(seg.key, `sessions/2026/11/22/${SID}/segments/0000000004.ndjson`);
+  assert.deepEqual(core.parseKey(seg.key), { kind: 'segment', session_id: SID, seq: 4, day: '2026-11-22' });
+  assert.equal(core.segmentKey(SID, START, -1).ok, false);
   const bad = core.deriveR2Key('a/b/../c', START, 1);
   assert.ok(!bad.ok && bad.code === 'bad_session_id');
   const leap = core.deriveR2Key(SID, '2025-02-29T00:00:00Z', 1);

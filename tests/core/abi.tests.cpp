@@ -33,6 +33,8 @@ int32_t er_session_prefix(const uint8_t* sid, uint32_t sid_len, const uint8_t* s
                           uint32_t started_len);
 int32_t er_compacted_key(const uint8_t* sid, uint32_t sid_len, const uint8_t* started,
                          uint32_t started_len);
+int32_t er_segment_key(const uint8_t* sid, uint32_t sid_len, const uint8_t* started,
+                       uint32_t started_len, double segment);
 int32_t er_aggregate_delta(const uint8_t* ndjson, uint32_t len);
 int32_t er_merge_delta(const uint8_t* a, uint32_t a_len, const uint8_t* b, uint32_t b_len);
 int32_t er_merge_replay(const uint8_t* bytes, uint32_t len, const uint32_t* lengths, uint32_t count);
@@ -250,6 +252,15 @@ TEST_CASE("er_derive_r2_key, er_session_prefix and er_compacted_key return keys 
     CHECK(part(1) == kPrefix);
     REQUIRE(er_compacted_key(s.ptr(), s.len(), t.ptr(), t.len()) == 0);
     CHECK(part(1) == kPrefix + "compacted.ndjson");
+  }
+  SECTION("a compaction segment key") {
+    Buffer s(kSessionId), t(kStartedAt);
+    REQUIRE(er_segment_key(s.ptr(), s.len(), t.ptr(), t.len(), 3) == 0);
+    CHECK(part(1) == kPrefix + "segments/0000000003.ndjson");
+    for (double n : {-1.0, 0.5, std::nan("")}) {
+      CAPTURE(n);
+      CHECK(er_segment_key(s.ptr(), s.len(), t.ptr(), t.len(), n) == status(Error::bad_argument));
+    }
   }
   SECTION("a seq that is not an integer from 0 to 2^31-1 is bad_seq") {
     for (double seq : {-1.0, 1.5, std::nan(""), 2147483648.0, 1e300}) {

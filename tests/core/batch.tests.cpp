@@ -201,7 +201,22 @@ TEST_CASE("a missing, negative, fractional or too large seq is bad_seq", "[batch
     CHECK(error_of(envelope().set("seq", raw).body()) == Error::bad_seq);
   }
   CHECK(accepted(envelope().set("seq", "0").body()).seq == 0);
-  CHECK(accepted(envelope().set("seq", "2147483647").body()).r2_key == kPrefix + "events/2147483647.ndjson");
+  Limits unbounded;
+  unbounded.max_session_seq = kMaxSeq;
+  CHECK(accepted(envelope().set("seq", "2147483647").body(), unbounded).r2_key == kPrefix + "events/2147483647.ndjson");
+}
+
+TEST_CASE("a seq past the session's budget of batches is session_too_large", "[batch][errors]") {
+  const Limits limits;
+  CHECK(accepted(envelope().set("seq", std::to_string(limits.max_session_seq)).body()).seq == limits.max_session_seq);
+  CHECK(error_of(envelope().set("seq", std::to_string(limits.max_session_seq + 1)).body()) == Error::session_too_large);
+  CHECK(error_of(envelope().set("seq", "2147483647").body()) == Error::session_too_large);
+  SECTION("the budget is a limit like the others") {
+    Limits tight;
+    tight.max_session_seq = 3;
+    CHECK(accepted(envelope().set("seq", "3").body(), tight).seq == 3);
+    CHECK(error_of(envelope().set("seq", "4").body(), tight) == Error::session_too_large);
+  }
 }
 
 TEST_CASE("events that are missing, not a list or empty are bad_events", "[batch][errors]") {
@@ -638,7 +653,7 @@ TEST_CASE("an Ingestor reused across calls answers as a fresh one would", "[batc
 
 TEST_CASE("every error and reject reason has a distinct name", "[batch][errors]") {
   std::vector<std::string_view> codes;
-  for (int32_t v = 0; v <= static_cast<int32_t>(Error::bad_ended_at); ++v) {
+  for (int32_t v = 0; v <= static_cast<int32_t>(Error::session_too_large); ++v) {
     auto e = static_cast<Error>(v);
     CAPTURE(v);
     CHECK(error_code(e) != "unknown_error");

@@ -125,6 +125,32 @@ TEST_CASE("session_prefix and compacted_key share the session's prefix", "[r2key
   CHECK(compacted.value() == kPrefix + "compacted.ndjson");
 }
 
+TEST_CASE("compaction segments are numbered objects under the session's prefix", "[r2key]") {
+  Result<std::string> first = segment_key(kSessionId, kStartMs, 0);
+  REQUIRE(first.ok());
+  CHECK(first.value() == kPrefix + "segments/0000000000.ndjson");
+  CHECK(segment_key(kSessionId, kStartMs, 12).value() == kPrefix + "segments/0000000012.ndjson");
+  SECTION("they sort by number, so a listing returns them in order") {
+    CHECK(segment_key(kSessionId, kStartMs, 9).value() < segment_key(kSessionId, kStartMs, 10).value());
+  }
+  SECTION("a negative or too large number, a bad id or start is refused") {
+    CHECK(error_of(segment_key(kSessionId, kStartMs, -1)) == Error::bad_argument);
+    CHECK(error_of(segment_key(kSessionId, kStartMs, kMaxSegment + 1)) == Error::bad_argument);
+    CHECK(error_of(segment_key("../x", kStartMs, 0)) == Error::bad_session_id);
+    CHECK(error_of(segment_key(kSessionId, -1, 0)) == Error::bad_session_started_at);
+  }
+  SECTION("a segment reads back with its number") {
+    Result<ParsedKey> k = parse_key(segment_key(kSessionId, kStartMs, 7).value());
+    REQUIRE(k.ok());
+    CHECK(k.value().kind == KeyKind::segment);
+    CHECK(k.value().seq == 7);
+    CHECK(k.value().session_id == kSessionId);
+    CHECK(k.value().day == "2026-11-22");
+    CHECK_FALSE(parse_key(kPrefix + "segments/7.ndjson").ok());
+    CHECK_FALSE(parse_key(kPrefix + "segments/0000000007.ndjson.tmp").ok());
+  }
+}
+
 TEST_CASE("every key of a session that crosses midnight starts with its prefix", "[r2key]") {
   // Started 23:59:50 UTC: chunks sent after midnight still belong to the 22nd.
   const int64_t start = kNov22 + kDay - 10 * kSecond;

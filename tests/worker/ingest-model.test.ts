@@ -270,12 +270,14 @@ async function storedLines(stack: Stack, s: StartedSession) {
   const bucket = await stack.bucket();
   const listed = await bucket.list({ prefix: prefix.key, include: ['customMetadata'] });
   const chunks: Uint8Array[] = [];
+  // Every segment's covered seqs (compaction writes several, each naming its own).
   let covered = '';
   const bodies = new Map<string, Uint8Array>();
   for (const o of listed.objects) {
     const obj = await bucket.get(o.key);
     bodies.set(o.key, new Uint8Array(await obj!.arrayBuffer()));
-    if (core.parseKey(o.key)?.kind === 'compacted') covered = o.customMetadata?.seqs ?? '';
+    const kind = core.parseKey(o.key)?.kind;
+    if ((kind === 'compacted' || kind === 'segment') && o.customMetadata?.seqs) covered = covered ? `${covered},${o.customMetadata.seqs}` : o.customMetadata.seqs;
   }
   const inCovered = (seq: number) =>
     covered.split(',').some((p) => {
@@ -285,7 +287,7 @@ async function storedLines(stack: Stack, s: StartedSession) {
     });
   for (const [key, body] of bodies) {
     const parsed = core.parseKey(key);
-    if (parsed?.kind === 'compacted' || (parsed?.kind === 'chunk' && !inCovered(parsed.seq!))) chunks.push(body);
+    if (parsed?.kind === 'compacted' || parsed?.kind === 'segment' || (parsed?.kind === 'chunk' && !inCovered(parsed.seq!))) chunks.push(body);
   }
   const merged = core.mergeReplay(chunks);
   assert.ok(merged.ok);

@@ -21,6 +21,11 @@ const chunkKey = (s: StartedSession, seq: number) => {
   assert.ok(r.ok);
   return r.key;
 };
+const segmentKey = (s: { session_id: string; session_started_at: string }, n: number) => {
+  const r = core.segmentKey(s.session_id, s.session_started_at, n);
+  assert.ok(r.ok);
+  return r.key;
+};
 const markerKey = (kind: 'pending' | 'quarantine', s: StartedSession, seq: number) => {
   const r = core.markerKey(kind, s.session_id, seq);
   assert.ok(r.ok);
@@ -181,7 +186,7 @@ describe('lossless ingest', () => {
   it('keeps a batch that arrives during compaction: two compactions at once never replace the newer object', async () => {
     const s = await startSession(stack, siteId);
     assert.equal((await sendBatch(stack, s, 0, [pageView(t0(s) + 1)])).status, 202);
-    const compacted = `${prefixOf(s)}compacted.ndjson`;
+    const compacted = segmentKey(s, 0);
     // The first compaction (after session/end) is held at its put.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -214,13 +219,13 @@ describe('lossless ingest', () => {
     const worker = await stack.mf.getWorker('edgereplay');
     assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
     const keys = (await (await stack.bucket()).list({ prefix: prefixOf(s) })).objects.map((o) => o.key).sort();
-    assert.deepEqual(keys, [`${prefixOf(s)}compacted.ndjson`, chunkKey(s, 0)].sort());
+    assert.deepEqual(keys, [segmentKey(s, 0), chunkKey(s, 0)].sort());
     const res = await asToken(stack, token, `/replay/${s.session_id}/events`);
-    assert.equal(res.headers.get('x-replay-objects'), '1', 'replay reads the compacted object alone');
+    assert.equal(res.headers.get('x-replay-objects'), '1', 'replay reads the segment alone');
     assert.equal((await sendBatch(stack, s, 0, [click(t0(s) + 5)])).status, 409);
   });
 
-  it('deletes the chunks a durable compacted object covers once the session can receive no more batches', async () => {
+  it('deletes the chunks a durable segment covers once the session can receive no more batches', async () => {
     const id = 'closed_session_1';
     const startedAt = new Date(Date.now() - 2 * 86_400_000);
     await placeSession(stack, siteId, id, startedAt, [[pageView(startedAt.getTime() + 1)], [click(startedAt.getTime() + 2)]]);
@@ -229,7 +234,7 @@ describe('lossless ingest', () => {
     const prefix = core.sessionPrefix(id, startedAt.toISOString());
     assert.ok(prefix.ok);
     const objects = (await (await stack.bucket()).list({ prefix: prefix.key, include: ['customMetadata'] })).objects;
-    assert.deepEqual(objects.map((o) => [o.key, o.customMetadata?.seqs]), [[`${prefix.key}compacted.ndjson`, '0-1']]);
+    assert.deepEqual(objects.map((o) => [o.key, o.customMetadata?.seqs]), [[segmentKey({ session_id: id, session_started_at: startedAt.toISOString() }, 0), '0-1']]);
     const res = await asToken(stack, token, `/replay/${id}/events`);
     assert.equal(res.headers.get('x-replay-events'), '2');
   });
@@ -246,6 +251,95 @@ describe('lossless ingest', () => {
     assert.equal(((await late.json()) as { error: { code: string } }).error.code, 'session_erased');
     assert.equal((await (await stack.bucket()).list({ prefix: prefixOf(s) })).objects.length, 0);
     assert.equal((await stack.db.query('SELECT 1 FROM sessions WHERE id = $1', [s.session_id])).rowCount, 0);
+  });
+
+  it('replays, compacts, exports and erases a session of thirty one-MiB batches a bounded window at a time', { timeout: 180_000 }, async () => {
+    const id = 'huge_session_01';
+    const startedAt = new Date(Date.now() - 2 * 86_400_000);
+    const t = startedAt.getTime();
+    // Thirty batches of two ~500 KB rrweb events: about 30 MiB, more than any one merge may hold.
+    const payload = 'x'.repeat(500_000);
+    const batches = Array.from({ length: 30 }, (_, seq) => [
+      { type: 'rrweb', ts: t + seq * 1000 + 1, data: { type: 3, data: { source: 0, text: payload } } },
+      { type: 'rrweb', ts: t + seq * 1000 + 2, data: { type: 3, data: { source: 0, text: payload } } },
+    ]);
+    const placed = await placeSession(stack, siteId, id, startedAt, batches);
+    const session = { session_id: id, session_started_at: startedAt.toISOString() };
+    const replayed = async () => {
+      const res = await asToken(stack, token, `/replay/${id}/events`);
+      assert.equal(res.status, 200);
+      const seqs: number[] = [];
+      for (const l of (await res.text()).trimEnd().split('\n')) seqs.push((JSON.parse(l) as { seq: number }).seq);
+      return { windows: Number(res.headers.get('x-replay-windows')), events: res.headers.get('x-replay-events'), seqs };
+    };
+    const before = await replayed();
+    assert.ok(before.windows >= 4, `the chunks are merged in windows (${before.windows})`);
+    assert.equal(before.events, null, 'counts of a multi-window replay are not promised up front');
+    assert.equal(before.seqs.length, 60);
+    assert.deepEqual(before.seqs, [...before.seqs].sort((a, b) => a - b), 'windows follow each other in seq order');
+
+    const worker = await stack.mf.getWorker('edgereplay');
+    assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
+    const objects = (await (await stack.bucket()).list({ prefix: placed.prefix, include: ['customMetadata'] })).objects;
+    assert.ok(objects.length >= 4, 'several segments');
+    objects.forEach((o, n) => {
+      assert.equal(o.key, segmentKey(session, n), 'only segments are left once the session is closed');
+      assert.ok(o.size <= 8 * 1024 * 1024 + 1_100_000, `segment ${n} is bounded (${o.size} bytes)`);
+    });
+    const covered = objects.flatMap((o) => String(o.customMetadata?.seqs).split(',')).map((r) => r.split('-').map(Number));
+    assert.equal(covered.reduce((n, [lo, hi = lo]) => n + hi - lo + 1, 0), 30, 'every seq is in exactly one segment');
+    const after = await replayed();
+    assert.deepEqual(after.seqs, before.seqs, 'the segments replay the same events');
+
+    const a = await makeAdmin(stack);
+    const admin = await logIn(stack, a.email, a.password);
+    const exported = await asUser(stack, admin, `/api/admin/storage/export?session_id=${id}`);
+    const lines = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.deepEqual(lines.at(-1), { type: 'export_end', sessions: 1, events: 60 });
+    const cleared = await asUser(stack, admin, '/api/admin/storage/clear', { method: 'POST', body: { session_id: id, confirm: id } });
+    assert.equal(cleared.status, 200, await cleared.clone().text());
+    assert.equal(((await cleared.json()) as { complete: boolean }).complete, true);
+    assert.equal((await (await stack.bucket()).list({ prefix: placed.prefix })).objects.length, 0);
+    assert.equal((await stack.db.query('SELECT 1 FROM sessions WHERE id = $1', [id])).rowCount, 0);
+  });
+
+  it('compacts a session with more chunks than one run holds over several runs, and only then marks it compacted', { timeout: 180_000 }, async () => {
+    const id = 'long_session_01';
+    const startedAt = new Date(Date.now() - 2 * 86_400_000);
+    const t = startedAt.getTime();
+    // 80 batches of ~1 MiB: more segments than one run writes (8 of 8 MiB).
+    const payload = 'y'.repeat(1_000_000);
+    const batches = Array.from({ length: 80 }, (_, seq) => [{ type: 'rrweb', ts: t + seq + 1, data: { type: 3, data: { text: payload } } }]);
+    const placed = await placeSession(stack, siteId, id, startedAt, batches);
+    const worker = await stack.mf.getWorker('edgereplay');
+    const kinds = async () => {
+      const listed = (await (await stack.bucket()).list({ prefix: placed.prefix, limit: 1000 })).objects;
+      return { segments: listed.filter((o) => core.parseKey(o.key)?.kind === 'segment').length, chunks: listed.filter((o) => core.parseKey(o.key)?.kind === 'chunk').length };
+    };
+    assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
+    const first = await kinds();
+    assert.equal(first.segments, 8, 'one run writes a bounded number of segments');
+    assert.equal((await stack.db.query('SELECT compacted_at FROM sessions WHERE id = $1', [id])).rows[0].compacted_at, null);
+    assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
+    const second = await kinds();
+    assert.ok(second.segments > first.segments);
+    assert.equal(second.chunks, 0, 'every chunk is in a durable segment, so the chunks are gone');
+    assert.notEqual((await stack.db.query('SELECT compacted_at FROM sessions WHERE id = $1', [id])).rows[0].compacted_at, null);
+    const res = await asToken(stack, token, `/replay/${id}/events`);
+    const seqs = (await res.text()).trimEnd().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    assert.deepEqual(seqs, Array.from({ length: 80 }, (_, k) => k));
+  });
+
+  it('refuses a seq past the session budget with 413 session_too_large and stores nothing, without a database read', async () => {
+    const s = await startSession(stack, siteId);
+    await resetStatements(stack);
+    const res = await sendBatch(stack, s, 50_000, [click(t0(s) + 1)]);
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'session_too_large');
+    const statements = await workerStatements(stack);
+    assert.equal(statements.reads + statements.writes, 0, 'no Postgres statement');
+    assert.equal((await (await stack.bucket()).list({ prefix: prefixOf(s) })).objects.length, 0);
+    assert.equal((await sendBatch(stack, s, 49_999, [click(t0(s) + 2)])).status, 202, 'the last seq of the budget is accepted');
   });
 
   it('keeps applied seqs as ranges, a few bytes whatever the session length', async () => {

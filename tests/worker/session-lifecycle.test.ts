@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { resetStatements, seedSite, startStack, workerStatements, type Stack } from './harness/stack.ts';
 import { eventually, runSession, startSession, sendBatch } from './harness/session.ts';
 import { expectedOrder, pageView } from './harness/factories.ts';
+import { loadCore } from '../core/load-core.ts';
 
 describe('a 500-event session', () => {
   let stack: Stack;
@@ -139,14 +140,14 @@ describe('a 500-event session', () => {
     assert.ok(lines.every((l) => l.session_id === run.session.session_id));
   });
 
-  it('is compacted after it ends, and replay reads the compacted object', async () => {
+  it('is compacted after it ends, and replay reads the compacted segment', async () => {
     const bucket = await stack.bucket();
-    const day = run.session.session_started_at.slice(0, 10).replace(/-/g, '/');
-    const prefix = `sessions/${day}/${run.session.session_id}/`;
+    const segment = loadCore().segmentKey(run.session.session_id, run.session.session_started_at, 0);
+    assert.ok(segment.ok);
     // The chunks stay while the session can still receive batches (a taken
-    // chunk key tells a retry from a different batch); the object covers them.
+    // chunk key tells a retry from a different batch); the segment covers them.
     const compacted = await eventually(
-      async () => (await bucket.head(`${prefix}compacted.ndjson`))?.customMetadata?.seqs,
+      async () => (await bucket.head(segment.key))?.customMetadata?.seqs,
       (seqs) => seqs === '0-24',
     );
     assert.equal(compacted, '0-24');

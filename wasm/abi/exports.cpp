@@ -219,6 +219,18 @@ int32_t er_compacted_key(const uint8_t* sid, uint32_t sid_len, const uint8_t* st
   return key.ok() ? bytes_result(std::move(key).value()) : fail(key.error());
 }
 
+// Part 1: sessions/YYYY/MM/DD/{session_id}/segments/{n:010}.ndjson
+ER_EXPORT(er_segment_key)
+int32_t er_segment_key(const uint8_t* sid, uint32_t sid_len, const uint8_t* started,
+                       uint32_t started_len, double segment) {
+  int64_t n = 0;
+  if (!to_int(segment, &n)) return fail(Error::bad_argument);
+  Result<int64_t> ms = parse_timestamp(view(started, started_len));
+  if (!ms.ok()) return fail(ms.error());
+  Result<std::string> key = segment_key(view(sid, sid_len), ms.value(), n);
+  return key.ok() ? bytes_result(std::move(key).value()) : fail(key.error());
+}
+
 // Part 1: sessions/YYYY/MM/DD/ for the UTC day of epoch_ms.
 ER_EXPORT(er_day_prefix)
 int32_t er_day_prefix(double epoch_ms) {
@@ -246,7 +258,7 @@ int32_t er_marker_key(uint32_t kind, const uint8_t* sid, uint32_t sid_len, doubl
   return key.ok() ? bytes_result(std::move(key).value()) : fail(key.error());
 }
 
-// Part 0: {"kind":"chunk|compacted|pending|quarantine","session_id","seq"?,"day"?}.
+// Part 0: {"kind":"chunk|compacted|segment|pending|quarantine","session_id","seq"?,"day"?}.
 ER_EXPORT(er_parse_key)
 int32_t er_parse_key(const uint8_t* key, uint32_t len) {
   Result<ParsedKey> parsed = parse_key(view(key, len));

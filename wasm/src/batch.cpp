@@ -372,6 +372,7 @@ Error Ingestor::ingest(std::string_view body, int64_t now_ms, const Limits& limi
   if (!seen[kSeq] || kind[kSeq] != json::Kind::number || !json::parse_int64(raw[kSeq], &seq) ||
       seq < 0 || seq > kMaxSeq)
     return Error::bad_seq;
+  if (seq > limits.max_session_seq) return Error::session_too_large;
   out->seq = seq;
 
   if (seen[kToken] && kind[kToken] == json::Kind::string) out->token.assign(unquote(raw[kToken]));

@@ -20,6 +20,7 @@ std::string_view error_code(Error e) noexcept {
     case Error::bad_delta: return "bad_delta";
     case Error::out_of_memory: return "out_of_memory";
     case Error::bad_ended_at: return "bad_ended_at";
+    case Error::session_too_large: return "session_too_large";
   }
   return "unknown_error";
 }
@@ -44,6 +45,8 @@ std::string_view error_message(Error e) noexcept {
     case Error::out_of_memory: return "The core ran out of memory.";
     case Error::bad_ended_at:
       return "ended_at must be an ISO 8601 time with a zone, or epoch milliseconds, between the session start and now.";
+    case Error::session_too_large:
+      return "The session has used its budget of batches (seq 0 to 49999); start a new session.";
   }
   return "Unknown error.";
 }

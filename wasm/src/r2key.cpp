@@ -71,6 +71,17 @@ Result<std::string> compacted_key(std::string_view session_id, int64_t started_a
   return key;
 }
 
+Result<std::string> segment_key(std::string_view session_id, int64_t started_at_ms, int64_t segment) {
+  if (segment < 0 || segment > kMaxSegment) return Error::bad_argument;
+  Result<std::string> prefix = session_prefix(session_id, started_at_ms);
+  if (!prefix.ok()) return prefix;
+  std::string key = std::move(prefix).value();
+  key.append("segments/");
+  put_digits(static_cast<uint64_t>(segment), 10, &key);
+  key.append(".ndjson");
+  return key;
+}
+
 Result<std::string> day_prefix(int64_t epoch_ms) {
   if (epoch_ms < 0 || epoch_ms > kMaxEpochMs) return Error::bad_session_started_at;
   CivilDate d = utc_date(epoch_ms);
@@ -107,6 +118,7 @@ std::string_view key_kind_name(KeyKind kind) noexcept {
   switch (kind) {
     case KeyKind::chunk: return "chunk";
     case KeyKind::compacted: return "compacted";
+    case KeyKind::segment: return "segment";
     case KeyKind::pending: return "pending";
     case KeyKind::quarantine: return "quarantine";
   }
@@ -146,7 +158,7 @@ Result<ParsedKey> parse_key(std::string_view key) {
     out.session_id.assign(rest.substr(0, slash));
     return out;
   }
-  // sessions/YYYY/MM/DD/{session_id}/(events/{seq:010}.ndjson|compacted.ndjson)
+  // sessions/YYYY/MM/DD/{session_id}/(events/{seq:010}.ndjson|segments/{n:010}.ndjson|compacted.ndjson)
   if (!starts_with(key, kSessionsPrefix)) return Error::bad_argument;
   std::string_view rest = key.substr(kSessionsPrefix.size());
   int64_t y = 0, m = 0, d = 0;
@@ -167,6 +179,7 @@ Result<ParsedKey> parse_key(std::string_view key) {
   out.session_id.assign(rest.substr(0, slash));
   std::string_view object = rest.substr(slash + 1);
   constexpr std::string_view kEvents = "events/";
+  constexpr std::string_view kSegments = "segments/";
   constexpr std::string_view kNdjson = ".ndjson";
   if (object == "compacted.ndjson") {
     out.kind = KeyKind::compacted;
@@ -176,6 +189,12 @@ Result<ParsedKey> parse_key(std::string_view key) {
       object.substr(kEvents.size() + 10) == kNdjson &&
       digits(object.substr(kEvents.size(), 10), 10, &out.seq) && out.seq <= kMaxSeq) {
     out.kind = KeyKind::chunk;
+    return out;
+  }
+  if (object.size() == kSegments.size() + 10 + kNdjson.size() && starts_with(object, kSegments) &&
+      object.substr(kSegments.size() + 10) == kNdjson &&
+      digits(object.substr(kSegments.size(), 10), 10, &out.seq) && out.seq <= kMaxSegment) {
+    out.kind = KeyKind::segment;
     return out;
   }
   return Error::bad_argument;

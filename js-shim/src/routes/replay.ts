@@ -5,7 +5,7 @@ import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { assertReplayAccess, assertSiteAccess, requireReader, visibleSites } from '../lib/auth';
 import { query } from '../lib/db';
-import { loadReplay } from '../services/replay';
+import { streamReplay } from '../services/replay';
 import { findSession } from '../storage/pg';
 
 const replay = new Hono<AppBindings>();
@@ -17,20 +17,19 @@ replay.get('/:id/events', requireReader, async (c) => {
   if (!session) throw new ApiError(404, 'not_found', `No session ${id}.`);
   assertSiteAccess(c, session.site_id);
   assertReplayAccess(c);
-  const { ndjson, stats, objects } = await loadReplay(c.env.EVENTS, {
-    id,
-    site_id: session.site_id,
-    started_at: session.started_at,
-  });
-  return new Response(ndjson, {
-    headers: {
-      'Content-Type': 'application/x-ndjson',
-      'Cache-Control': 'private, no-store',
-      'X-Replay-Events': String(stats.lines),
-      'X-Replay-Objects': String(objects),
-      'X-Replay-Duplicates': String(stats.duplicates),
-    },
-  });
+  const replay = await streamReplay(c.env.EVENTS, { id, site_id: session.site_id, started_at: session.started_at });
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-ndjson',
+    'Cache-Control': 'private, no-store',
+    'X-Replay-Objects': String(replay.objects),
+    'X-Replay-Windows': String(replay.windows),
+  };
+  // Counts are known up front only when the whole replay is one merge.
+  if (replay.stats) {
+    headers['X-Replay-Events'] = String(replay.stats.lines);
+    headers['X-Replay-Duplicates'] = String(replay.stats.duplicates);
+  }
+  return new Response(replay.body, { headers });
 });
 
 export default replay;

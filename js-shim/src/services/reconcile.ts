@@ -1,7 +1,7 @@
 // Reconcile: a batch whose chunk reached R2 but whose aggregates could not be
 // applied (Postgres unreachable, or a put that landed after its 503) left a
 // pending marker per (session, seq). Here each marked seq's events are read
-// back from R2 (its chunk, else the compacted object's lines of that seq) and
+// back from R2 (its chunk, else the lines of that seq in the segment covering it) and
 // applied with the same guarded statement as ingest, so a seq already counted
 // changes nothing and a missing one lands exactly once. A marker is deleted
 // only after its own seq was applied, so a marker written meanwhile for
@@ -14,7 +14,7 @@ import { syncSessions } from '../storage/d1-cache-sync';
 import { applyBatch, SessionErasedError, type SessionRow, type Sql } from '../storage/pg';
 import { deleteKeys, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
-import { chunkKeyOf, inRanges, sessionObjects, type SessionLocation } from './replay';
+import { chunkKeyOf, segmentHolding, sessionObjects, type SessionLocation } from './replay';
 
 export const MAX_ATTEMPTS = 5;
 /** Markers handled per run: R2 and Postgres calls stay bounded whatever the backlog. */
@@ -42,13 +42,13 @@ function linesOfSeq(ndjson: Uint8Array, seq: number): Uint8Array {
   return out;
 }
 
-/** The stored events of one seq: its chunk, or its lines in the compacted object. */
+/** The stored events of one seq: its chunk, or its lines in the segment that holds it (one bounded object). */
 async function storedSeq(bucket: R2Bucket, s: SessionLocation, seq: number): Promise<Uint8Array | null> {
   const chunk = await bucket.get(chunkKeyOf(s, seq));
   if (chunk) return new Uint8Array(await chunk.arrayBuffer());
-  const { compacted, covered } = await sessionObjects(bucket, s);
-  if (!compacted || !inRanges(covered, seq)) return null;
-  const body = await bucket.get(compacted.key);
+  const holder = segmentHolding(await sessionObjects(bucket, s), seq);
+  if (!holder) return null;
+  const body = await bucket.get(holder.key);
   return body ? linesOfSeq(new Uint8Array(await body.arrayBuffer()), seq) : null;
 }
 

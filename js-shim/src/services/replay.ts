@@ -1,11 +1,16 @@
 // Replay and compaction: a session's events come from R2 only, merged by the
-// core. Compaction writes the merged stream as one object (compacted.ndjson)
-// whose metadata names the seqs it covers; replay reads it plus the chunks it
-// does not cover. Chunks stay while the session can still receive batches
-// (its token and start are valid for Limits.maxSessionAgeMs + skew): a chunk
-// key that is taken is how ingest tells a retry from a different batch. Once
-// the session is closed for writes, compaction deletes the covered chunks,
-// and only after the compacted object holding them is durable.
+// core. Compaction merges the chunks it has not covered yet into numbered
+// segments (segments/{n}.ndjson), each from a group of chunks of at most
+// SEGMENT_BYTES, written once with a conditional put and never rewritten;
+// each segment's metadata names the seqs it covers. Replay reads the segments
+// plus the chunks they do not cover, merging a window of at most
+// REPLAY_WINDOW_BYTES at a time and streaming each out, so memory per request
+// stays bounded whatever the session's size (ARCHITECTURE.md §5 rule 8).
+// Chunks stay while the session can still receive batches (its token and start
+// are valid for Limits.maxSessionAgeMs + skew): a chunk key that is taken is
+// how ingest tells a retry from a different batch. Once the session is closed
+// for writes, compaction deletes the covered chunks, and only after the
+// segment holding them is durable.
 import { getCore } from '../wasm';
 import { deleteKeys, getAll, listPrefix } from '../storage/r2';
 import type { MergeStats } from '../core';
@@ -33,7 +38,13 @@ export function chunkKeyOf(s: SessionLocation, seq: number): string {
   return r.key;
 }
 
-/** Seq sets as compact ranges ("0-23,25"), the form compacted.ndjson's metadata carries. */
+export function segmentKeyOf(s: SessionLocation, n: number): string {
+  const r = getCore().segmentKey(s.id, startedAtText(s.started_at), n);
+  if (!r.ok) throw new Error(`cannot derive segment key for ${s.id}/${n}: ${r.code}`);
+  return r.key;
+}
+
+/** Seq sets as compact ranges ("0-23,25"), the form a segment's metadata carries. */
 export function seqRanges(seqs: Iterable<number>): string {
   const sorted = [...new Set(seqs)].sort((a, b) => a - b);
   const parts: string[] = [];
@@ -55,49 +66,165 @@ export function inRanges(ranges: string, seq: number): boolean {
   return false;
 }
 
-function rangeSeqs(ranges: string): number[] {
-  const out: number[] = [];
-  if (!ranges) return out;
+function addRanges(ranges: string, into: Set<number>): void {
+  if (!ranges) return;
   for (const part of ranges.split(',')) {
     const [lo, hi = lo] = part.split('-').map(Number);
-    for (let s = lo; s <= hi; s++) out.push(s);
+    for (let s = lo; s <= hi; s++) into.add(s);
   }
-  return out;
 }
 
-/** R2 custom metadata is limited to 2,048 bytes; the covered ranges stay well inside it. */
+/** R2 custom metadata is limited to 2,048 bytes; a segment's covered ranges stay well inside it. */
 const MAX_RANGES_TEXT = 1500;
 
-interface Chunk {
+/**
+ * Stored bytes merged into one segment (at least one chunk each): with the
+ * merge's output beside its input, a compaction step holds about twice this,
+ * far inside a Worker's 128 MB.
+ */
+export const SEGMENT_BYTES = 8 * 1024 * 1024;
+/** Segments one compaction run writes; the next run carries on (Workers: 1,000 subrequests per invocation). */
+export const SEGMENTS_PER_RUN = 8;
+/** Stored bytes replay merges at once before streaming them out. */
+export const REPLAY_WINDOW_BYTES = 8 * 1024 * 1024;
+
+export interface StoredObject {
   key: string;
-  seq: number;
   size: number;
 }
 
-/** The session's chunks (by seq) and its compacted object, if any, from one listing. */
-export async function sessionObjects(bucket: R2Bucket, s: SessionLocation) {
+interface Chunk extends StoredObject {
+  seq: number;
+}
+
+interface Segment extends StoredObject {
+  n: number;
+  seqs: string;
+}
+
+export interface SessionObjects {
+  prefix: string;
+  /** Every chunk, by seq. */
+  chunks: Chunk[];
+  /** Compaction's segments, by number. */
+  segments: Segment[];
+  /** The single compacted object of earlier versions, if any (read like a segment). */
+  legacy?: Segment;
+  /** Every seq a segment (or the legacy object) holds. */
+  covered: Set<number>;
+  objects: R2Object[];
+}
+
+/** The session's chunks and segments from one listing. */
+export async function sessionObjects(bucket: R2Bucket, s: SessionLocation): Promise<SessionObjects> {
   const core = getCore();
   const prefix = prefixOf(s);
   const objects = await listPrefix(bucket, prefix);
-  const chunks: Chunk[] = [];
-  let compacted: R2Object | undefined;
+  const out: SessionObjects = { prefix, chunks: [], segments: [], covered: new Set(), objects };
   for (const o of objects) {
     const parsed = core.parseKey(o.key);
-    if (parsed?.kind === 'chunk' && parsed.session_id === s.id) chunks.push({ key: o.key, seq: parsed.seq!, size: o.size });
-    else if (parsed?.kind === 'compacted' && parsed.session_id === s.id) compacted = o;
+    if (!parsed || parsed.session_id !== s.id) continue;
+    const seqs = o.customMetadata?.seqs ?? '';
+    if (parsed.kind === 'chunk') out.chunks.push({ key: o.key, seq: parsed.seq!, size: o.size });
+    else if (parsed.kind === 'segment') out.segments.push({ key: o.key, n: parsed.seq!, size: o.size, seqs });
+    else if (parsed.kind === 'compacted') out.legacy = { key: o.key, n: -1, size: o.size, seqs };
+    else continue;
+    if (parsed.kind !== 'chunk') addRanges(seqs, out.covered);
   }
-  chunks.sort((a, b) => a.seq - b.seq);
-  const covered = compacted?.customMetadata?.seqs ?? '';
-  return { prefix, chunks, compacted, covered, objects };
+  out.chunks.sort((a, b) => a.seq - b.seq);
+  out.segments.sort((a, b) => a.n - b.n);
+  return out;
 }
 
-export async function loadReplay(bucket: R2Bucket, s: SessionLocation): Promise<{ ndjson: Uint8Array; stats: MergeStats; objects: number }> {
-  const { chunks, compacted, covered } = await sessionObjects(bucket, s);
-  const keys = [...(compacted ? [compacted.key] : []), ...chunks.filter((c) => !inRanges(covered, c.seq)).map((c) => c.key)];
-  const bodies = await getAll(bucket, keys);
-  const merged = getCore().mergeReplay(bodies);
+/** The segment (or legacy object) that holds a seq, if any. */
+export function segmentHolding(objects: SessionObjects, seq: number): StoredObject | undefined {
+  return [...(objects.legacy ? [objects.legacy] : []), ...objects.segments].find((g) => inRanges(g.seqs, seq));
+}
+
+/**
+ * Cuts a list of objects into consecutive groups of at most `limit` bytes
+ * (an object larger than the limit is a group of its own).
+ */
+export function groupBySize<T extends StoredObject>(items: T[], limit: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (group.length && bytes + item.size > limit) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(item);
+    bytes += item.size;
+  }
+  if (group.length) groups.push(group);
+  return groups;
+}
+
+/** What replay reads, in order: the legacy object, the segments, then the chunks no segment covers. */
+export function replayObjects(objects: SessionObjects): StoredObject[] {
+  return [
+    ...(objects.legacy ? [objects.legacy] : []),
+    ...objects.segments,
+    ...objects.chunks.filter((c) => !objects.covered.has(c.seq)),
+  ];
+}
+
+async function mergeGroup(bucket: R2Bucket, group: StoredObject[]): Promise<{ ndjson: Uint8Array; stats: MergeStats }> {
+  const merged = getCore().mergeReplay(await getAll(bucket, group.map((o) => o.key)));
   if (!merged.ok) throw new Error(`merge failed: ${merged.code}`);
-  return { ndjson: merged.ndjson, stats: merged.stats, objects: keys.length };
+  return merged;
+}
+
+export interface ReplayStream {
+  /** Events in order by (ts, seq, i) within each window; windows follow in seq order. */
+  body: ReadableStream<Uint8Array>;
+  objects: number;
+  windows: number;
+  /** Counts of the whole replay when it fits one window (known before the first byte is sent). */
+  stats: MergeStats | null;
+}
+
+/**
+ * A session's replay as a stream: windows of at most REPLAY_WINDOW_BYTES of
+ * stored objects are merged one after the other, so memory does not grow
+ * with the session. A session that fits one window (almost every one) is
+ * merged exactly as a whole.
+ */
+export async function streamReplay(bucket: R2Bucket, s: SessionLocation): Promise<ReplayStream> {
+  const objects = replayObjects(await sessionObjects(bucket, s));
+  const windows = groupBySize(objects, REPLAY_WINDOW_BYTES);
+  const first = windows.length ? await mergeGroup(bucket, windows[0]) : null;
+  let next = 1;
+  let pendingFirst: Uint8Array | null = first?.ndjson ?? null;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pendingFirst) {
+        const bytes = pendingFirst;
+        pendingFirst = null;
+        if (bytes.length) return controller.enqueue(bytes);
+      }
+      while (next < windows.length) {
+        const { ndjson } = await mergeGroup(bucket, windows[next++]);
+        if (ndjson.length) return controller.enqueue(ndjson);
+      }
+      controller.close();
+    },
+  });
+  return { body, objects: objects.length, windows: windows.length, stats: windows.length <= 1 ? first?.stats ?? { lines: 0, duplicates: 0, skipped: 0, truncated: 0 } : null };
+}
+
+/** Calls `onWindow` with each merged window of a session's replay, in order (bounded memory). */
+export async function forEachReplayWindow(
+  bucket: R2Bucket,
+  s: SessionLocation,
+  onWindow: (ndjson: Uint8Array, stats: MergeStats) => Promise<void> | void,
+): Promise<void> {
+  for (const group of groupBySize(replayObjects(await sessionObjects(bucket, s)), REPLAY_WINDOW_BYTES)) {
+    const merged = await mergeGroup(bucket, group);
+    await onWindow(merged.ndjson, merged.stats);
+  }
 }
 
 /** How long after its start a session may still receive batches (the core's age limit plus clock skew). */
@@ -107,61 +234,78 @@ export function writableUntil(s: SessionLocation): number {
 }
 
 export interface CompactionResult {
-  /** Chunks merged into the compacted object by this run. */
+  /** Chunks merged into new segments by this run. */
   chunks: number;
   lines: number;
-  /** Chunks deleted (the session is closed for writes and the object holding them is durable). */
+  /** Segments this run wrote. */
+  segments: number;
+  /** Chunks deleted (the session is closed for writes and the segment holding them is durable). */
   deleted: number;
-  /** Another compaction replaced the object first; nothing was written. */
+  /** Another compaction wrote the same segment first; this run stopped there. */
   raced: boolean;
+  /** Every chunk is covered by a segment now (false: the next run carries on). */
+  complete: boolean;
+}
+
+/** Chunks in seq order cut into segment-sized groups whose covered ranges fit a segment's metadata. */
+function segmentGroups(fresh: Chunk[]): Chunk[][] {
+  const out: Chunk[][] = [];
+  for (const group of groupBySize(fresh, SEGMENT_BYTES)) {
+    // Scattered seqs can outgrow the metadata: split such a group.
+    const stack = [group];
+    while (stack.length) {
+      const g = stack.shift()!;
+      if (g.length > 1 && seqRanges(g.map((c) => c.seq)).length > MAX_RANGES_TEXT) {
+        const half = Math.ceil(g.length / 2);
+        stack.unshift(g.slice(0, half), g.slice(half));
+      } else out.push(g);
+    }
+  }
+  return out;
 }
 
 /**
- * Merges the chunks the compacted object does not cover yet into it. The put
- * is conditional on the object read (its etag, or its absence), so of two
- * compactions at once the later-starting one can never replace a newer
- * object with an older merge. Chunks are deleted only once the session is
- * closed for writes, and only those the durable object covers.
+ * Merges the chunks no segment covers yet into new segments, a bounded group
+ * at a time. Each segment is put only if its key is free, so of two
+ * compactions at once the later one finds the number taken and stops: no
+ * object is ever replaced, and no chunk is covered twice. Chunks are deleted
+ * only once the session is closed for writes, and only those a durable
+ * segment covers.
  */
 export async function compactSession(bucket: R2Bucket, s: SessionLocation, now = Date.now()): Promise<CompactionResult> {
-  const { prefix, chunks, compacted, covered } = await sessionObjects(bucket, s);
-  const fresh = chunks.filter((c) => !inRanges(covered, c.seq));
+  const listed = await sessionObjects(bucket, s);
+  const fresh = listed.chunks.filter((c) => !listed.covered.has(c.seq));
   const closed = now > writableUntil(s);
-  const result: CompactionResult = { chunks: 0, lines: 0, deleted: 0, raced: false };
-  let coveredNow = covered;
-  if (fresh.length) {
-    let take = fresh;
-    let ranges = seqRanges([...rangeSeqs(covered), ...take.map((c) => c.seq)]);
-    // Scattered seqs can outgrow the metadata: fold in fewer this run.
-    while (ranges.length > MAX_RANGES_TEXT && take.length > 1) {
-      take = take.slice(0, Math.ceil(take.length / 2));
-      ranges = seqRanges([...rangeSeqs(covered), ...take.map((c) => c.seq)]);
-    }
-    if (ranges.length > MAX_RANGES_TEXT) return result;
-    const current = compacted ? await bucket.get(compacted.key) : null;
-    if (compacted && !current) return { ...result, raced: true };
-    const bodies = await getAll(bucket, take.map((c) => c.key));
-    const base = current ? new Uint8Array(await current.arrayBuffer()) : null;
-    const merged = getCore().mergeReplay(base ? [base, ...bodies] : bodies);
-    if (!merged.ok) throw new Error(`merge failed: ${merged.code}`);
-    const put = await bucket.put(`${prefix}compacted.ndjson`, merged.ndjson, {
-      onlyIf: current ? { etagMatches: current.etag } : new Headers({ 'If-None-Match': '*' }),
+  const result: CompactionResult = { chunks: 0, lines: 0, segments: 0, deleted: 0, raced: false, complete: false };
+  const covered = new Set(listed.covered);
+  let n = listed.segments.length ? listed.segments[listed.segments.length - 1].n + 1 : 0;
+  for (const group of segmentGroups(fresh).slice(0, SEGMENTS_PER_RUN)) {
+    const merged = await mergeGroup(bucket, group);
+    const seqs = seqRanges(group.map((c) => c.seq));
+    const put = await bucket.put(segmentKeyOf(s, n), merged.ndjson, {
+      onlyIf: new Headers({ 'If-None-Match': '*' }),
       httpMetadata: { contentType: 'application/x-ndjson' },
       customMetadata: {
         site_id: s.site_id,
         session_id: s.id,
         lines: String(merged.stats.lines),
-        seqs: ranges,
+        seqs,
         compacted_at: new Date(now).toISOString(),
       },
     });
-    if (!put) return { ...result, raced: true };
-    result.chunks = take.length;
-    result.lines = merged.stats.lines;
-    coveredNow = ranges;
+    if (!put) {
+      result.raced = true;
+      break;
+    }
+    for (const c of group) covered.add(c.seq);
+    result.chunks += group.length;
+    result.lines += merged.stats.lines;
+    result.segments++;
+    n++;
   }
+  result.complete = !result.raced && listed.chunks.every((c) => covered.has(c.seq));
   if (closed) {
-    const done = chunks.filter((c) => inRanges(coveredNow, c.seq)).map((c) => c.key);
+    const done = listed.chunks.filter((c) => covered.has(c.seq)).map((c) => c.key);
     await deleteKeys(bucket, done);
     result.deleted = done.length;
   }

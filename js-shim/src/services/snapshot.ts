@@ -1,10 +1,11 @@
 // The recorded page a heatmap is drawn over: one full DOM snapshot (rrweb
 // type 2) read from R2 with one object read. page_snapshots says which line of
 // which batch holds it; that batch's chunk holds it until the session is
-// compacted, then compacted.ndjson does, read as a stream only up to the line.
+// compacted, then the segment covering that seq does, read as a stream only
+// up to the line.
 import { getCore } from '../wasm';
 import type { SnapshotRef } from '../storage/pg-insights';
-import { startedAtText } from './replay';
+import { segmentHolding, sessionObjects, startedAtText } from './replay';
 
 // An event line is at most 64 KB (the ingest limit) plus its sort key; a
 // line in progress longer than this is not the one sought.
@@ -64,18 +65,24 @@ async function findLine(body: ReadableStream<Uint8Array>, prefix: Uint8Array): P
 
 /**
  * The snapshot's stored NDJSON line, or null when R2 no longer has it. One
- * object read; two only when the session was compacted between the query and
- * the read.
+ * object read while the session is not compacted; a listing and the one
+ * segment holding the seq once it is (and the other way round when it was
+ * compacted between the query and the read).
  */
 export async function loadSnapshotLine(bucket: R2Bucket, ref: SnapshotRef): Promise<Uint8Array | null> {
-  const core = getCore();
   const started = startedAtText(ref.started_at);
   const prefix = new TextEncoder().encode(`{"ts":${ref.ts},"seq":${ref.seq},"i":${ref.i},`);
-  const read = async (compacted: boolean) => {
-    const key = compacted ? core.compactedKey(ref.session_id, started) : core.deriveR2Key(ref.session_id, started, ref.seq);
-    if (!key.ok) return null;
-    const object = await bucket.get(key.key);
+  const readKey = async (key: string) => {
+    const object = await bucket.get(key);
     return object ? findLine(object.body, prefix) : null;
   };
-  return (await read(ref.compacted)) ?? (ref.compacted ? null : read(true));
+  const fromChunk = async () => {
+    const key = getCore().deriveR2Key(ref.session_id, started, ref.seq);
+    return key.ok ? readKey(key.key) : null;
+  };
+  const fromSegment = async () => {
+    const holder = segmentHolding(await sessionObjects(bucket, { id: ref.session_id, site_id: ref.site_id, started_at: started }), ref.seq);
+    return holder ? readKey(holder.key) : null;
+  };
+  return ref.compacted ? (await fromSegment()) ?? fromChunk() : (await fromChunk()) ?? fromSegment();
 }

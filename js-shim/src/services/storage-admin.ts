@@ -30,9 +30,9 @@ import {
   type StoredSession,
 } from '../storage/pg-storage';
 import { CallBudget, listFolders, scanPrefix } from '../storage/r2';
-import type { MarkerKind } from '../core';
+import type { Insights, MarkerKind, PageCount } from '../core';
 import { getCore } from '../wasm';
-import { loadReplay, prefixOf } from './replay';
+import { forEachReplayWindow, prefixOf } from './replay';
 import { quarantined } from './reconcile';
 
 const DAY_MS = 86_400_000;
@@ -150,13 +150,14 @@ export function exportStream(
         for (const row of page) {
           const s = row as Record<string, unknown> & StoredSession;
           await writer.write(line({ type: 'session', ...s }));
-          const replay = await loadReplay(env.EVENTS, s);
-          if (replay.ndjson.length) {
-            await writer.write(replay.ndjson);
-            if (replay.ndjson[replay.ndjson.length - 1] !== 10) await writer.write(encoder.encode('\n'));
-          }
+          // A window at a time: memory stays bounded whatever the session's size.
+          await forEachReplayWindow(env.EVENTS, s, async (ndjson, stats) => {
+            if (!ndjson.length) return;
+            await writer.write(ndjson);
+            if (ndjson[ndjson.length - 1] !== 10) await writer.write(encoder.encode('\n'));
+            events += stats.lines;
+          });
           sessions++;
-          events += replay.stats.lines;
         }
         if (page.length < EXPORT_PAGE) break;
         afterId = String(page[page.length - 1].id);
@@ -257,12 +258,17 @@ async function purgeErased(env: AppEnv, sql: Sql, scope: ClearScope, budget: Cal
  * objects go.
  */
 async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: CallBudget): Promise<ClearResult> {
-  const replay = await loadReplay(env.EVENTS, s);
-  const pages = replay.ndjson.length ? getCore().aggregateDelta(replay.ndjson).pages : [];
-  const insights = replay.ndjson.length ? getCore().batchInsights(replay.ndjson) : null;
+  // Recounted a window at a time (bounded memory); a session that fits one
+  // window (almost every one) is recounted whole, as it was counted.
+  const recounts: { pages: PageCount[]; insights: Insights }[] = [];
+  await forEachReplayWindow(env.EVENTS, s, (ndjson) => {
+    if (ndjson.length) recounts.push({ pages: getCore().aggregateDelta(ndjson).pages, insights: getCore().batchInsights(ndjson) });
+  });
   const deleted = await deleteSessionRows(sql, [s.id]);
-  await subtractPageViews(sql, s.site_id, pages);
-  if (insights) await subtractInsights(sql, s.site_id, insights);
+  for (const r of recounts) {
+    await subtractPageViews(sql, s.site_id, r.pages);
+    await subtractInsights(sql, s.site_id, r.insights);
+  }
   await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
   const purged = await purgeErased(env, sql, { sessionId: s.id }, budget);

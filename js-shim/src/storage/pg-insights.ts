@@ -61,7 +61,7 @@ const snapshotSelect = (sql: Sql, siteId: string, path: string, width: WidthBuck
     FROM page_snapshots p JOIN sessions s ON s.id = p.session_id
     WHERE p.site_id = ${siteId} AND p.path = ${path} AND p.width = ${width}`;
 
-/** Where the latest full snapshot of a page at a width is stored (the session's chunk, or its compacted object). */
+/** Where the latest full snapshot of a page at a width is stored (the session's chunk, or the segment covering it). */
 export async function snapshotRef(sql: Sql, siteId: string, path: string, width: WidthBucket): Promise<SnapshotRef | null> {
   const [row] = await sql<SnapshotRef[]>`${snapshotSelect(sql, siteId, path, width)}`;
   return row ?? null;

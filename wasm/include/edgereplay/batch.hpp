@@ -24,6 +24,10 @@ struct Limits {
   uint32_t max_events = 200;
   uint32_t max_event_bytes = 64 * 1024;
   uint32_t max_batch_bytes = 1024 * 1024;
+  // A session's budget of batches (seq 0 to this), checked without any read:
+  // with max_batch_bytes it bounds the bytes, chunks and listing of one
+  // session. A tracker sends one batch per 20 s at most for 24 h (4,320).
+  int64_t max_session_seq = 49999;
 };
 
 // Why a single event was dropped; the batch carries on. Values cross the ABI

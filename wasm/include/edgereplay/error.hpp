@@ -28,6 +28,7 @@ enum class Error : int32_t {
   bad_delta = 13,            // a serialised delta could not be read back
   out_of_memory = 14,        // an allocation failed
   bad_ended_at = 15,         // ended_at present but not a timestamp, or outside [start, now] (± skew)
+  session_too_large = 16,    // seq above Limits::max_session_seq: the session has used its budget of batches
 };
 
 // snake_case name of an error, the `code` of the HTTP error body.

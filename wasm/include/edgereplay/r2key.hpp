@@ -29,9 +29,18 @@ Result<std::string> derive_r2_key(std::string_view session_id, int64_t started_a
 Result<std::string> derive_r2_key(std::string_view session_id, std::string_view started_at,
                                   int64_t seq);
 
-// `sessions/YYYY/MM/DD/{session_id}/compacted.ndjson`: the merged replay of an
-// ended session, which replay prefers over the chunks.
+// `sessions/YYYY/MM/DD/{session_id}/compacted.ndjson`: the single merged object
+// earlier versions wrote; still read by replay, never written any more.
 Result<std::string> compacted_key(std::string_view session_id, int64_t started_at_ms);
+
+// Highest segment number; keys print it in ten digits.
+constexpr int64_t kMaxSegment = INT64_C(2147483647);
+
+// `sessions/YYYY/MM/DD/{session_id}/segments/{n:010}.ndjson`: compaction's
+// output, a merge of a bounded group of chunks. Segments are written once
+// (conditional put) and never rewritten, so memory per compaction step is
+// bounded by one segment whatever the session's size.
+Result<std::string> segment_key(std::string_view session_id, int64_t started_at_ms, int64_t segment);
 
 // `sessions/YYYY/MM/DD/`: every session that started on that UTC day
 // (retention and storage stats walk these).
@@ -51,12 +60,12 @@ Result<std::string> marker_key(MarkerKind kind, std::string_view session_id, int
 Result<std::string> root_prefix(uint32_t which);
 
 // What a key names, read back from the key alone.
-enum class KeyKind : uint8_t { chunk, compacted, pending, quarantine };
+enum class KeyKind : uint8_t { chunk, compacted, segment, pending, quarantine };
 std::string_view key_kind_name(KeyKind kind) noexcept;
 struct ParsedKey {
   KeyKind kind = KeyKind::chunk;
   std::string session_id;
-  int64_t seq = -1;  // chunks and markers; -1 for compacted
+  int64_t seq = -1;  // chunks and markers: the seq; segments: the segment number; -1 for compacted
   std::string day;   // YYYY-MM-DD for objects under sessions/; empty for markers
 };
 // bad_argument when the key is not one the layout above produces.
