@@ -3,7 +3,8 @@
 // bench/RESULTS.md with the end-to-end chart in bench/e2e-throughput.png.
 //   1. core: core.wasm against plain JS on the same bytes (bench/core.bench.ts)
 //   2. instruction counts of the same work under callgrind (bench/native/)
-//   3. operations per 500-event session on the integration stack (bench/cost.ts)
+//   3. operations per 500-event session on the integration stack (bench/cost.ts),
+//      and the Worker's own CPU per request and cold start (bench/worker-cpu.ts)
 //   4. end to end on wrangler dev over loopback (bench/e2e.ts)
 //   5. dashboards at scale: 1M sessions over 30 days, every analytics endpoint
 //      and the overview page in Chromium (bench/dashboard.ts; bench:scale: 10M)
@@ -70,6 +71,7 @@ const seconds = reportOnly ? read('seconds') : {
   core: step('core: wasm vs plain JS', 'node', ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts']),
   callgrind: step('core: instruction counts (callgrind)', 'node', ['bench/native/callgrind.mjs']),
   cost: step('cost: operations per 500-event session', 'node', ['--import', 'tsx', 'bench/cost.ts']),
+  worker_cpu: step("the Worker's own CPU and cold start", 'node', ['--import', 'tsx', 'bench/worker-cpu.ts']),
   e2e: step('end to end: wrangler dev over loopback', 'node', ['--import', 'tsx', 'bench/e2e.ts']),
   dashboard: step('dashboards at scale: 1M sessions over 30 days', 'node', ['--import', 'tsx', 'bench/dashboard.ts']),
   heatmap: step('heatmaps: 30 days of a busy page', 'node', ['--import', 'tsx', 'bench/heatmap.ts']),
@@ -106,5 +108,5 @@ const total = reportOnly ? seconds.total : Math.round((Date.now() - started) / 1
 if (!reportOnly) writeFileSync(`${OUT}seconds.json`, JSON.stringify({ ...seconds, total }));
 // bench:scale runs separately (10M sessions take a while); its last figures are kept.
 const dashboardScale = existsSync(`${OUT}dashboard-scale.json`) ? read('dashboard-scale') : null;
-writeReport({ machine, core: read('core'), callgrind: read('callgrind'), cost: read('cost'), e2e, dashboard: read('dashboard'), dashboardScale, heatmap: read('heatmap'), sizes, seconds: { ...seconds, total } });
+writeReport({ machine, core: read('core'), callgrind: read('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: read('dashboard'), dashboardScale, heatmap: read('heatmap'), sizes, seconds: { ...seconds, total } });
 console.log(`wrote bench/results.json, bench/RESULTS.md and bench/e2e-throughput.png in ${total} s`);

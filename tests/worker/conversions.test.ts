@@ -227,8 +227,8 @@ describe('conversion analytics', () => {
     });
 
     it('keeps bots out of the rollup totals too, and counts them back in with include_bots', async () => {
-      const plain = await get(`/analytics/totals?${q()}`);
-      const withBots = await get(`/analytics/totals?${q()}&include_bots=1`);
+      const plain = await get(`/api/analytics/totals?${q()}`);
+      const withBots = await get(`/api/analytics/totals?${q()}&include_bots=1`);
       const sessions = (b: any) => b.overview.sessions;
       assert.equal(sessions(plain.body), 4);
       assert.equal(sessions(withBots.body), 6);

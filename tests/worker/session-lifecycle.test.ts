@@ -55,6 +55,14 @@ describe('a 500-event session', () => {
     assert.ok((stack.probe.calls['d1/batch'] ?? 0) <= 26);
   });
 
+  it('writes its D1 cache row 4 times, not once per request: at start, every ninth batch and at the end', async () => {
+    // 20 s batches and a 3-minute refresh: seq 9 and 18 refresh the row between start and end.
+    const statements = await eventually(async () => stack.probe.calls['d1/statements'] ?? 0, (n) => n >= 4);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(stack.probe.calls['d1/statements'], 4, JSON.stringify(stack.probe.calls));
+    assert.equal(statements, 4);
+  });
+
   it('stores no event rows anywhere but R2', async () => {
     const d1 = await stack.d1();
     const legacy = await d1.prepare('SELECT count(*) AS n FROM events').first<{ n: number }>();
@@ -161,5 +169,41 @@ describe('a 500-event session', () => {
     assert.equal(late.status, 202);
     const res = await stack.fetch(`/replay/${run.session.session_id}/events`, auth());
     assert.equal(res.headers.get('x-replay-events'), '501');
+  });
+});
+
+// README, "How fresh the dashboard is": the session list and realtime read the
+// D1 copy of each session row, refreshed at start, every 3 minutes of batches
+// and at the end; Postgres (analytics, the session's own page) is exact at once.
+describe('the D1 cache of a live session', () => {
+  let stack: Stack;
+  let siteId: string;
+  const cached = async (id: string) => (await stack.d1()).prepare('SELECT event_count, ended_at FROM sessions WHERE id = ?1').bind(id).first<{ event_count: number; ended_at: string | null }>();
+  const counted = async (id: string) => (await stack.db.query('SELECT event_count FROM sessions WHERE id = $1', [id])).rows[0]?.event_count;
+
+  before(async () => {
+    stack = await startStack({ vars: { BATCH_INTERVAL_MS: '20000' } });
+    ({ siteId } = await seedSite(stack));
+  });
+  after(() => stack?.close());
+
+  it('holds the session from its start, lags Postgres by at most nine 20 s batches, and is exact once it ends', async () => {
+    const s = await startSession(stack, siteId);
+    const t0 = Date.parse(s.session_started_at) + 10;
+    assert.deepEqual(await eventually(() => cached(s.session_id), (r) => r !== null), { event_count: 0, ended_at: null });
+    for (let seq = 0; seq < 9; seq++) {
+      assert.equal((await sendBatch(stack, s, seq, [pageView(t0 + seq * 1000, `https://example.com/p${seq}`)])).status, 202);
+    }
+    assert.equal(await counted(s.session_id), 9, 'Postgres counts every batch at once');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await cached(s.session_id))?.event_count, 0, 'batches 0-8 leave the cached row as start wrote it');
+
+    assert.equal((await sendBatch(stack, s, 9, [pageView(t0 + 9000)])).status, 202);
+    assert.equal((await eventually(() => cached(s.session_id), (r) => r?.event_count === 10))?.event_count, 10, 'the ninth batch after the first refreshes it');
+
+    assert.equal((await sendBatch(stack, s, 10, [pageView(t0 + 10000)], '/track/session/end')).status, 202);
+    const last = await eventually(() => cached(s.session_id), (r) => r?.event_count === 11 && r.ended_at !== null);
+    assert.equal(last?.event_count, 11, 'session/end copies the final row');
+    assert.ok(last?.ended_at, 'and its end');
   });
 });

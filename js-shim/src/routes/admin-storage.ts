@@ -10,7 +10,7 @@ import { query } from '../lib/db';
 import { SESSION_ID, text, time, type Body } from '../lib/fields';
 import { SITE_ID } from '../lib/token';
 import { clearWithAudit, exportStream, storageStats } from '../services/storage-admin';
-import { connect, findSession } from '../storage/pg';
+import { findSession } from '../storage/pg';
 import { getSite } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';
 
@@ -42,15 +42,8 @@ storage.get('/export', async (c) => {
   const from = time(c.req.query('from'), 'from');
   const to = time(c.req.query('to'), 'to');
   if (siteId && !(await query(c, (sql) => getSite(sql, siteId)))) throw new ApiError(404, 'not_found', `No site ${siteId}.`);
-  if (!c.env.HYPERDRIVE) throw new ApiError(503, 'database_unavailable', 'The database binding is not configured.');
-  const hyperdrive = c.env.HYPERDRIVE;
   await query(c, (sql) => insertAudit(sql, actorOf(c), 'storage.export', { site_id: siteId ?? null, session_id: sessionId ?? null }, {}));
-  const stream = exportStream(
-    c.env,
-    () => connect(hyperdrive.connectionString),
-    { siteId, sessionId, from, to },
-    (p) => c.executionCtx.waitUntil(p),
-  );
+  const stream = exportStream(c.env, { siteId, sessionId, from, to }, (p) => c.executionCtx.waitUntil(p));
   const name = `edgereplay-export-${sessionId ?? siteId}-${new Date().toISOString().slice(0, 10)}.ndjson`;
   return new Response(stream, {
     headers: {

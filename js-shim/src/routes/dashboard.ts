@@ -1,8 +1,9 @@
-// The dashboard, served by the Worker: the HTML shell at / and /app/* (the app
-// routes on the client, and asks for a login itself), and its content-hashed
-// assets at /assets/<name>.<hash>.(js|css), immutable for a year. Built by
-// scripts/build-dashboard.mjs into generated/dashboard-assets.ts.
-import { Hono } from 'hono';
+// The dashboard's pages, served by the Worker (index.ts names their URLs): the
+// HTML shell (the app routes on the client, and asks for a login itself), its
+// content-hashed assets, immutable for a year, and the redirect of the old
+// replay viewer's links. Built by scripts/build-dashboard.mjs into
+// generated/dashboard-assets.ts.
+import type { Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { APP_HASH, ASSETS, SHELL_HTML } from '../../generated/dashboard-assets';
@@ -47,7 +48,8 @@ const SHELL_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
-function shell(c: { req: { header(name: string): string | undefined } }) {
+/** GET /, /app/*, /invite/:secret, /share/:secret: the HTML shell. */
+export function shell(c: Context<AppBindings>) {
   const match = c.req.header('if-none-match');
   if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === SHELL_HEADERS.ETag)) {
     return new Response(null, { status: 304, headers: SHELL_HEADERS });
@@ -55,18 +57,9 @@ function shell(c: { req: { header(name: string): string | undefined } }) {
   return new Response(SHELL_HTML, { headers: SHELL_HEADERS });
 }
 
-const dashboard = new Hono<AppBindings>();
-
-dashboard.get('/', shell);
-dashboard.get('/app', shell);
-dashboard.get('/app/*', shell);
-// An invitation's and a shared link's pages: the dashboard reads the secret from the path.
-dashboard.get('/invite/:secret', shell);
-dashboard.get('/share/:secret', shell);
-dashboard.get('/share/:secret/*', shell);
-
-dashboard.get('/assets/:file{[a-z-]+\\.[0-9a-f]{10}\\.(?:js|css)}', (c) => {
-  const file = c.req.param('file');
+/** GET /assets/:file: a content-hashed script or stylesheet of the app or the replay player. */
+export function asset(c: Context<AppBindings>) {
+  const file = c.req.param('file') ?? '';
   const body = ASSETS[file];
   if (body === undefined) throw new ApiError(404, 'not_found', `No dashboard asset ${file}; reload the page.`);
   return new Response(body, {
@@ -76,6 +69,13 @@ dashboard.get('/assets/:file{[a-z-]+\\.[0-9a-f]{10}\\.(?:js|css)}', (c) => {
       'X-Content-Type-Options': 'nosniff',
     },
   });
-});
+}
 
-export default dashboard;
+/** GET /replay/:id: the replay lives in the dashboard (behind its login); old links keep working, ?t= included. */
+export function replayLink(c: Context<AppBindings>) {
+  const id = c.req.param('id') ?? '';
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) throw new ApiError(400, 'bad_session_id', 'session_id must match [A-Za-z0-9_-]{8,64}.');
+  const t = c.req.query('t');
+  const moment = t && /^\d+(\.\d+)?$/.test(t) ? `?t=${t}` : '';
+  return c.redirect(`/app/sessions/${id}${moment}`, 302);
+}

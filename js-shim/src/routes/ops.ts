@@ -1,9 +1,10 @@
-// Operations: GET /health, GET /ping and GET /api/version.
-import { Hono } from 'hono';
+// Operations (index.ts names the URLs): GET /health, GET /ping and GET /api/version.
+import type { Context } from 'hono';
 import type { AppBindings, AppEnv } from '../env';
 import { secretProblem } from '../lib/secrets';
 import { hasCache, pingCache } from '../storage/d1-cache-sync';
-import { connect, ping } from '../storage/pg';
+import { withSql } from '../lib/db';
+import { ping as pingPostgres } from '../storage/pg';
 import { ABI_VERSION } from '../core';
 import { quarantined } from '../services/reconcile';
 import { TRACKER_HASH } from './tracker';
@@ -26,16 +27,7 @@ async function timed(fn: () => Promise<unknown>): Promise<Check> {
 }
 
 export async function healthOf(env: AppEnv) {
-  const postgres: Check = env.HYPERDRIVE
-    ? await timed(async () => {
-        const sql = connect(env.HYPERDRIVE!.connectionString);
-        try {
-          await ping(sql);
-        } finally {
-          await sql.end({ timeout: 1 }).catch(() => undefined);
-        }
-      })
-    : { status: 'missing' };
+  const postgres: Check = env.HYPERDRIVE ? await timed(() => withSql(env, pingPostgres)) : { status: 'missing' };
   const d1: Check = hasCache(env) ? await timed(() => pingCache(env)) : { status: 'missing' };
   const r2: Check = env.EVENTS ? await timed(() => env.EVENTS.head('health/probe')) : { status: 'missing' };
   // Batches reconcile gave up on (storage view lists them): visible, but the
@@ -48,18 +40,17 @@ export async function healthOf(env: AppEnv) {
   return { status, checks: { postgres, d1, r2, quarantine, secrets } } as const;
 }
 
-const ops = new Hono<AppBindings>();
+/** GET /ping: liveness without touching any binding, for uptime checks, and the baseline the end-to-end benchmark measures the batch route against. */
+export const ping = (c: Context<AppBindings>) => c.text('ok', 200, { 'Cache-Control': 'no-store' });
 
-// Liveness without touching any binding: for uptime checks, and as the
-// baseline route the end-to-end benchmark measures the batch route against.
-ops.get('/ping', (c) => c.text('ok', 200, { 'Cache-Control': 'no-store' }));
+/** GET /health */
+export async function health(c: Context<AppBindings>) {
+  const report = await healthOf(c.env);
+  return c.json(report, report.status === 'down' ? 503 : 200, { 'Cache-Control': 'no-store' });
+}
 
-ops.get('/health', async (c) => {
-  const health = await healthOf(c.env);
-  return c.json(health, health.status === 'down' ? 503 : 200, { 'Cache-Control': 'no-store' });
-});
-
-ops.get('/api/version', (c) =>
+/** GET /api/version */
+export const version = (c: Context<AppBindings>) =>
   c.json({
     version: c.env.VERSION ?? 'dev',
     commit: c.env.COMMIT_SHA ?? null,
@@ -68,7 +59,4 @@ ops.get('/api/version', (c) =>
     core_wasm_sha256: CORE_WASM_SHA256,
     tracker: TRACKER_HASH,
     tracker_replay: REPLAY_FILE,
-  }),
-);
-
-export default ops;
+  });

@@ -1,5 +1,5 @@
-// GET /replay/:id/events: a session's events, merged from R2 only (the legacy
-// D1 events table is never read). GET /replay/:id: the dashboard's replay of it.
+// GET /api/replay/:id/events (alias /replay/:id/events): a session's events,
+// merged from R2 only (the legacy D1 events table is never read).
 import { Hono } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
@@ -30,15 +30,6 @@ replay.get('/:id/events', requireReader, async (c) => {
     headers['X-Replay-Duplicates'] = String(replay.stats.duplicates);
   }
   return new Response(replay.body, { headers });
-});
-
-// The replay lives in the dashboard (behind its login); old links keep working, ?t= included.
-replay.get('/:id', (c) => {
-  const id = c.req.param('id') ?? '';
-  if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) throw new ApiError(400, 'bad_session_id', 'session_id must match [A-Za-z0-9_-]{8,64}.');
-  const t = c.req.query('t');
-  const moment = t && /^\d+(\.\d+)?$/.test(t) ? `?t=${t}` : '';
-  return c.redirect(`/app/sessions/${id}${moment}`, 302);
 });
 
 export default replay;

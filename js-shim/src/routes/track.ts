@@ -8,7 +8,7 @@ import { ApiError } from '../errors';
 import { readBody, readJson } from '../lib/body';
 import { flaggedAsBot } from '../lib/bots';
 import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
-import { db, isConnectionError } from '../lib/db';
+import { db, unreachableAs503 } from '../lib/db';
 import { limitTracking } from '../lib/limits';
 import { dailyVisitorId, randomId, signSessionToken, SITE_ID, verifySessionToken } from '../lib/token';
 import { compactInBackground } from '../services/background';
@@ -77,8 +77,7 @@ track.post('/session/start', async (c) => {
   const siteId = body.site_id;
   await limitTracking(c, siteId);
   const site = await siteForStart(c.env, () => db(c), siteId, c.executionCtx).catch((err) => {
-    if (isConnectionError(err)) throw new ApiError(503, 'database_unavailable', 'The database is unreachable.', { 'Retry-After': '5' });
-    throw err;
+    throw unreachableAs503(err);
   });
   if (!site) throw new ApiError(404, 'unknown_site', `No site ${siteId}.`);
   const origin = c.req.header('origin');
@@ -116,8 +115,7 @@ track.post('/session/start', async (c) => {
       isBot: flaggedAsBot(c.req.header('user-agent'), body),
     });
   } catch (err) {
-    if (isConnectionError(err)) throw new ApiError(503, 'database_unavailable', 'The database is unreachable.', { 'Retry-After': '5' });
-    throw err;
+    throw unreachableAs503(err);
   }
   c.executionCtx.waitUntil(syncSessions(c.env, [row]));
 

@@ -1,7 +1,8 @@
-// The tracker, served by the Worker: /tracker.js revalidates every 5 minutes
-// (so a deploy reaches every site without a change on their pages), while the
-// content-hashed copies and the replay chunk are immutable for a year.
-import { Hono, type Context } from 'hono';
+// The tracker, served by the Worker (index.ts names the URLs): /tracker.js
+// revalidates every 5 minutes (so a deploy reaches every site without a change
+// on their pages), while the content-hashed copies and the replay chunk are
+// immutable for a year.
+import type { Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { REPLAY_FILE, REPLAY_JS, TRACKER_HASH, TRACKER_JS } from '../../generated/tracker-assets';
@@ -24,15 +25,15 @@ function serve(c: Context<AppBindings>, body: string, etag: string, cacheControl
   return new Response(body, { headers });
 }
 
-const tracker = new Hono<AppBindings>();
+/** GET /tracker.js */
+export const trackerScript = (c: Context<AppBindings>) => serve(c, TRACKER_JS, `"${TRACKER_HASH}"`, SHORT);
 
-tracker.get('/tracker.js', (c) => serve(c, TRACKER_JS, `"${TRACKER_HASH}"`, SHORT));
-tracker.get('/:file{tracker(?:-replay)?\\.[0-9a-f]{10}\\.js}', (c) => {
-  const file = c.req.param('file');
+/** GET /tracker.<hash>.js and /tracker-replay.<hash>.js */
+export function trackerBuild(c: Context<AppBindings>) {
+  const file = c.req.param('file') ?? '';
   if (file === `tracker.${TRACKER_HASH}.js`) return serve(c, TRACKER_JS, `"${TRACKER_HASH}"`, IMMUTABLE);
   if (file === REPLAY_FILE) return serve(c, REPLAY_JS, `"${REPLAY_FILE}"`, IMMUTABLE);
   throw new ApiError(404, 'not_found', `No tracker build ${file}; load /tracker.js.`);
-});
+}
 
 export { TRACKER_HASH };
-export default tracker;

@@ -1,9 +1,10 @@
 // Work that runs off the response path: compaction after session/end, and the
-// cron jobs (D1 cache catch-up, compaction sweep, reconcile). Each opens its
-// own Postgres client, since the request's client closes with the response.
+// cron jobs (D1 cache catch-up, compaction sweep, reconcile). A cron run opens
+// its own Postgres client (lib/db.ts withSql).
 import type { AppEnv } from '../env';
 import { readWatermark, syncSessions, syncSites, writeWatermark } from '../storage/d1-cache-sync';
-import { connect, endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
+import { withSql } from '../lib/db';
+import { endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
 import { listSites } from '../storage/pg-sites';
 import { compactSession, type SessionLocation } from './replay';
 import { reconcilePending } from './reconcile';
@@ -15,16 +16,6 @@ export const DAILY_CRON = '17 3 * * *';
 
 /** The tracker starts a new session after 30 minutes without activity. */
 export const IDLE_MS = 30 * 60_000;
-
-export async function withSql<T>(env: AppEnv, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  if (!env.HYPERDRIVE) throw new Error('HYPERDRIVE binding missing');
-  const sql = connect(env.HYPERDRIVE.connectionString);
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
 
 export function compactInBackground(env: AppEnv, ctx: { waitUntil(promise: Promise<unknown>): void }, session: SessionLocation): void {
   // No Postgres write here: the next cron run finds the session's chunks gone

@@ -6,6 +6,8 @@
 //   2. one Postgres statement applies the aggregate delta, guarded by seq;
 //   3. when Postgres is unreachable, a pending marker is written to R2 before
 //      the 2xx (else 503), and reconcile applies the delta later.
+// The D1 cache copy of the session row is refreshed off the response path, and
+// not per batch: see refreshesCache.
 import type { IngestMeta } from '../core';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
@@ -28,6 +30,26 @@ export interface IngestOutcome {
 
 interface Ctx {
   waitUntil(promise: Promise<unknown>): void;
+}
+
+/** How stale the cached session row may get while a session sends batches (README, "How fresh the dashboard is"). */
+export const CACHE_REFRESH_MS = 180_000;
+const DEFAULT_BATCH_INTERVAL_MS = 20_000;
+
+/**
+ * Whether this batch copies its session row into the D1 cache. session/start
+ * and session/end always do; in between, every Kth batch, K being how many
+ * batch intervals fit in CACHE_REFRESH_MS (3 at the 60 s default), so a
+ * 500-event session writes 4 cache rows, not one per request. Realtime counts
+ * visits seen in the last 5 minutes, so a 3-minute refresh keeps them in it. Decided from seq alone: no
+ * state, the same answer in every isolate. The cron catch-up (every 5
+ * minutes, from a watermark) copies whatever changed since, so a refresh
+ * lost with its isolate is late, never missing.
+ */
+export function refreshesCache(kind: BatchKind, seq: number, batchIntervalMs: number): boolean {
+  if (kind === 'end') return true;
+  const every = Math.max(1, Math.round(CACHE_REFRESH_MS / Math.max(1, batchIntervalMs || DEFAULT_BATCH_INTERVAL_MS)));
+  return seq > 0 && seq % every === 0;
 }
 
 const retryLater = (code: string, message: string) => new ApiError(503, code, message, { 'Retry-After': '5' });
@@ -95,8 +117,8 @@ export async function ingestBatch(
       bytes: ndjson.length,
       endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
     });
-    if (row) ctx.waitUntil(syncSessions(env, [row]));
-    else outcome.duplicate = true;
+    if (!row) outcome.duplicate = true;
+    else if (refreshesCache(kind, meta.seq, Number(env.BATCH_INTERVAL_MS))) ctx.waitUntil(syncSessions(env, [row]));
   } catch (err) {
     if (err instanceof SessionErasedError) {
       // Erased while this batch was on its way: what it just stored goes too.

@@ -5,6 +5,7 @@
 // failure part-way leaves rows pointing at nothing rather than objects no row
 // points at, and running the same clear again finishes it.
 import type { AppEnv } from '../env';
+import { withSql } from '../lib/db';
 import { hasCache, removeSessions, removeSessionsWhere } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import {
@@ -128,19 +129,17 @@ const line = (value: object) => encoder.encode(`${JSON.stringify(value)}\n`);
  * (each carries session_id, seq, i, ts, type), and a closing
  * `{"type":"export_end",…}` line, so a cut-off download is recognisable.
  * Sessions are read a page at a time and events a session at a time, so memory
- * stays bounded whatever the size of the site. The stream opens its own
- * Postgres client (`open`), since the request's closes with the response.
+ * stays bounded whatever the size of the site. The stream has a Postgres
+ * client of its own (withSql), since the request's closes with the response.
  */
 export function exportStream(
   env: AppEnv,
-  open: () => Sql,
   scope: ExportScope,
   waitUntil: (p: Promise<unknown>) => void,
 ): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
-  const work = (async () => {
-    const sql = open();
+  const work = withSql(env, async (sql) => {
     let sessions = 0;
     let events = 0;
     try {
@@ -169,10 +168,8 @@ export function exportStream(
       console.error('export failed', err);
       await writer.write(line({ type: 'export_error', sessions, events, message: 'The export stopped early; run it again.' })).catch(() => undefined);
       await writer.close().catch(() => undefined);
-    } finally {
-      await sql.end({ timeout: 5 }).catch(() => undefined);
     }
-  })();
+  });
   waitUntil(work);
   return readable;
 }

@@ -49,7 +49,7 @@ function Tokens(props: { ctx: Ctx; first: Token[] }) {
                   copy="Copy token"
                   value={made.secret}
                   note={<p><strong>Copy the token now.</strong> It is not shown again; only its hash is stored.</p>}
-                  after={<p class="muted small">Use it as <code>Authorization: Bearer {made.secret.slice(0, 8)}…</code> on the /analytics and /api/sessions routes.</p>}
+                  after={<p class="muted small">Use it as <code>Authorization: Bearer {made.secret.slice(0, 8)}…</code> on the /api/analytics and /api/sessions routes.</p>}
                 />
               ),
             };

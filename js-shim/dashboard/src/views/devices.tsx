@@ -7,7 +7,7 @@ import { Panel, Ranked } from '../components/ui';
 import { Heading, items } from './breakdowns';
 
 export async function devicesView(ctx: Ctx) {
-  const data = await call<{ devices: Row[]; browsers: Row[]; os: Row[] }>(`/analytics/devices?${analyticsQuery(ctx, { limit: 100 })}`, { signal: ctx.signal });
+  const data = await call<{ devices: Row[]; browsers: Row[]; os: Row[] }>(`/api/analytics/devices?${analyticsQuery(ctx, { limit: 100 })}`, { signal: ctx.signal });
   const total = data.devices.reduce((n, r) => n + r.sessions, 0);
   return (
     <div>

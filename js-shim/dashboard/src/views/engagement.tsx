@@ -14,7 +14,7 @@ interface Engagement {
 }
 
 export async function engagementView(ctx: Ctx) {
-  const e = await call<Engagement>(`/analytics/engagement?${analyticsQuery(ctx)}`, { signal: ctx.signal });
+  const e = await call<Engagement>(`/api/analytics/engagement?${analyticsQuery(ctx)}`, { signal: ctx.signal });
   const total = e.duration.reduce((n, b) => n + b.sessions, 0);
   return (
     <div>

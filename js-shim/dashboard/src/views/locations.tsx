@@ -7,7 +7,7 @@ import { Country, Panel, Ranked } from '../components/ui';
 import { Heading, items } from './breakdowns';
 
 export async function locationsView(ctx: Ctx) {
-  const data = await call<{ countries: Row[] }>(`/analytics/geo?${analyticsQuery(ctx, { limit: 250 })}`, { signal: ctx.signal });
+  const data = await call<{ countries: Row[] }>(`/api/analytics/geo?${analyticsQuery(ctx, { limit: 250 })}`, { signal: ctx.signal });
   const total = data.countries.reduce((n, r) => n + r.sessions, 0);
   const label = (v: string) => <Country code={v} />;
   return (

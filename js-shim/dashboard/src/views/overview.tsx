@@ -37,8 +37,8 @@ export const METRICS: Metric[] = [
  */
 export function overviewCalls(siteId: string, filters: Filters, range: DayRange, previous: DayRange | null) {
   return {
-    totals: `/analytics/totals?${apiParams(siteId, range, filters, previous ? { compare_from: previous.from, compare_to: previous.to } : {})}`,
-    top: `/analytics/top?${apiParams(siteId, range, filters, { limit: 6 })}`,
+    totals: `/api/analytics/totals?${apiParams(siteId, range, filters, previous ? { compare_from: previous.from, compare_to: previous.to } : {})}`,
+    top: `/api/analytics/top?${apiParams(siteId, range, filters, { limit: 6 })}`,
   };
 }
 

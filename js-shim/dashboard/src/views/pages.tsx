@@ -10,7 +10,7 @@ import { Heading, items } from './breakdowns';
 type PageRow = { path: string; page_views?: number; sessions?: number };
 
 export async function pagesView(ctx: Ctx) {
-  const data = await call<{ pages: PageRow[]; entry_pages: PageRow[]; exit_pages: PageRow[] }>(`/analytics/pages/top?${analyticsQuery(ctx, { limit: 100 })}`, { signal: ctx.signal });
+  const data = await call<{ pages: PageRow[]; entry_pages: PageRow[]; exit_pages: PageRow[] }>(`/api/analytics/pages/top?${analyticsQuery(ctx, { limit: 100 })}`, { signal: ctx.signal });
   const filtered = FILTERS.some((f) => ctx.q.filters[f]);
   const asRows = (list: PageRow[], key: 'page_views' | 'sessions') => list.map((p) => ({ value: p.path, sessions: Number(p[key] ?? 0) }));
   return (

@@ -17,7 +17,7 @@ interface Realtime {
 const nowUtc = () => new Date().toISOString().slice(11, 19);
 
 export async function realtimeView(ctx: Ctx) {
-  const url = `/analytics/realtime?site_id=${encodeURIComponent(ctx.site!.id)}`;
+  const url = `/api/analytics/realtime?site_id=${encodeURIComponent(ctx.site!.id)}`;
   const load = () => call<Realtime>(url, { signal: ctx.signal, cache: false });
   return <Live ctx={ctx} first={await load()} load={load} />;
 }

@@ -42,7 +42,7 @@ export async function replayView(ctx: Ctx) {
   try {
     [{ session }, text] = await Promise.all([
       call<{ session: SessionDetail }>(`/api/sessions/${encodeURIComponent(id)}`, { signal: ctx.signal, cache: false }),
-      call<string>(`/replay/${encodeURIComponent(id)}/events`, { signal: ctx.signal, cache: false }),
+      call<string>(`/api/replay/${encodeURIComponent(id)}/events`, { signal: ctx.signal, cache: false }),
     ]);
   } catch (err) {
     if (err instanceof HttpError && (err.status === 404 || err.status === 400)) {

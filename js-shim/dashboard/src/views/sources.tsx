@@ -8,7 +8,7 @@ import { Heading, items } from './breakdowns';
 
 export async function sourcesView(ctx: Ctx) {
   const data = await call<{ referrers: Row[]; utm_sources: Row[]; utm_mediums: Row[]; utm_campaigns: Row[] }>(
-    `/analytics/sources?${analyticsQuery(ctx, { limit: 100 })}`,
+    `/api/analytics/sources?${analyticsQuery(ctx, { limit: 100 })}`,
     { signal: ctx.signal },
   );
   const total = data.referrers.reduce((n, r) => n + r.sessions, 0);

@@ -17,7 +17,7 @@ interface Storage {
 }
 
 export async function storageView(ctx: Ctx) {
-  const s = await call<Storage>(`/analytics/storage?${analyticsQuery(ctx)}`, { signal: ctx.signal });
+  const s = await call<Storage>(`/api/analytics/storage?${analyticsQuery(ctx)}`, { signal: ctx.signal });
   const days = daysOf(ctx.range);
   const byDay = new Map(s.days.map((d) => [d.day, d]));
   const card = (label: string, key: string, value: number, text: string) => (
