@@ -8,7 +8,7 @@ import { endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact
 import { listSites } from '../storage/pg-sites';
 import { compactSession, type SessionLocation } from './replay';
 import { reconcilePending } from './reconcile';
-import { enforceRetention } from './storage-admin';
+import { enforceRetention } from './retention';
 import { getCore } from '../wasm';
 
 /** wrangler.toml [triggers]: the daily run at 03:17 UTC enforces each site's retention. */

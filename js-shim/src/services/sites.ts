@@ -8,10 +8,6 @@ import { getSite } from '../storage/pg-sites';
 const TTL_MS = 60_000;
 const memory = new Map<string, { site: SiteConfig | null; at: number }>();
 
-export function forgetSite(siteId: string): void {
-  memory.delete(siteId);
-}
-
 /**
  * After a site is created or edited: the D1 cache and this isolate's memory
  * hold the new config at once; other isolates pick it up when their memory
