@@ -13,7 +13,7 @@ import { SITE_ID } from '../lib/token';
 import { clearWithAudit } from '../services/clear';
 import { exportStream } from '../services/export';
 import { storageStats } from '../services/storage-stats';
-import { findSession } from '../storage/pg';
+import { findSession } from '../storage/pg-sessions';
 import { getSite } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';
 

@@ -14,12 +14,7 @@
 import { getCore } from '../wasm';
 import { deleteKeys, getAll, listPrefix } from '../storage/r2';
 import type { MergeStats } from '../core';
-
-export interface SessionLocation {
-  id: string;
-  site_id: string;
-  started_at: Date | string;
-}
+import type { SessionLocation } from '../storage/pg-sessions';
 
 export function startedAtText(started: Date | string): string {
   return new Date(started).toISOString();
