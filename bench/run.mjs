@@ -37,6 +37,8 @@ function step(name, cmd, args) {
 }
 
 const read = (name) => JSON.parse(readFileSync(`${OUT}${name}.json`, 'utf8'));
+/** A step's figures from bench/out/, or null when a partial run has none (the report keeps the previous ones). */
+const readIf = (step, name = step) => (only && !only.includes(step) ? null : read(name));
 
 // gzip level 9 through zlib, the measure scripts/build-tracker.mjs holds the
 // tracker's budget to; GNU gzip's own deflate lands a few bytes apart.
@@ -64,19 +66,37 @@ if (missing.length) {
 }
 mkdirSync(OUT, { recursive: true });
 
+const STEPS = {
+  core: ['core: wasm vs plain JS', 'node', ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts']],
+  callgrind: ['core: instruction counts (callgrind)', 'node', ['bench/native/callgrind.mjs']],
+  cost: ['cost: operations per 500-event session', 'node', ['--import', 'tsx', 'bench/cost.ts']],
+  worker_cpu: ["the Worker's own CPU and cold start", 'node', ['--import', 'tsx', 'bench/worker-cpu.ts']],
+  e2e: ['end to end: wrangler dev over loopback', 'node', ['--import', 'tsx', 'bench/e2e.ts']],
+  dashboard: ['dashboards at scale: 1M sessions over 30 days', 'node', ['--import', 'tsx', 'bench/dashboard.ts']],
+  heatmap: ['heatmaps: 30 days of a busy page', 'node', ['--import', 'tsx', 'bench/heatmap.ts']],
+};
+
 // --report-only: rewrite results.json and RESULTS.md from bench/out/ (what
 // `npm run bench:scale` does after its own run), timing nothing again.
+// --only cost,worker_cpu: run those steps alone; results.json and RESULTS.md
+// keep every other step's figures (and sections) from the previous run.
 const reportOnly = process.argv.includes('--report-only');
-const seconds = reportOnly ? read('seconds') : {
-  core: step('core: wasm vs plain JS', 'node', ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts']),
-  callgrind: step('core: instruction counts (callgrind)', 'node', ['bench/native/callgrind.mjs']),
-  cost: step('cost: operations per 500-event session', 'node', ['--import', 'tsx', 'bench/cost.ts']),
-  worker_cpu: step("the Worker's own CPU and cold start", 'node', ['--import', 'tsx', 'bench/worker-cpu.ts']),
-  e2e: step('end to end: wrangler dev over loopback', 'node', ['--import', 'tsx', 'bench/e2e.ts']),
-  dashboard: step('dashboards at scale: 1M sessions over 30 days', 'node', ['--import', 'tsx', 'bench/dashboard.ts']),
-  heatmap: step('heatmaps: 30 days of a busy page', 'node', ['--import', 'tsx', 'bench/heatmap.ts']),
-};
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',').filter(Boolean) : null;
+if (only && (!only.length || only.some((k) => !STEPS[k]))) {
+  console.error(`bench: --only takes step names separated by commas: ${Object.keys(STEPS).join(', ')}`);
+  process.exit(2);
+}
+const seconds = reportOnly
+  ? read('seconds')
+  : Object.fromEntries(Object.entries(STEPS).filter(([k]) => !only || only.includes(k)).map(([k, [name, cmd, args]]) => [k, step(name, cmd, args)]));
 load.push(loadavg()[0]);
+const previous = only
+  ? (() => {
+      const results = JSON.parse(readFileSync(`${ROOT}bench/results.json`, 'utf8'));
+      return { results, seconds: results.bench_seconds_by_step ?? {}, markdown: readFileSync(`${ROOT}bench/RESULTS.md`, 'utf8') };
+    })()
+  : null;
 
 const bundle = workerBundle();
 const sizes = {
@@ -90,8 +110,8 @@ const sizes = {
 };
 
 console.log('\n=== chart and report ===');
-const e2e = read('e2e');
-const machine = reportOnly ? JSON.parse(readFileSync(`${ROOT}bench/results.json`, 'utf8')).machine : {
+const e2e = readIf('e2e');
+const now = {
   date: new Date().toISOString(),
   cpus: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -99,14 +119,20 @@ const machine = reportOnly ? JSON.parse(readFileSync(`${ROOT}bench/results.json`
   load_average_start: Math.round(load[0] * 100) / 100,
   load_average_end: Math.round(load[1] * 100) / 100,
 };
-if (!reportOnly) await renderChart(
+const { partial: _, ...fullRun } = previous?.results.machine ?? {};
+const machine = reportOnly
+  ? (({ partial: _p, ...m }) => m)(JSON.parse(readFileSync(`${ROOT}bench/results.json`, 'utf8')).machine)
+  : only
+    ? { ...fullRun, partial: { date: now.date, steps: only, node: now.node, load_average_start: now.load_average_start, load_average_end: now.load_average_end } }
+    : now;
+if (!reportOnly && e2e) await renderChart(
   chartHtml(e2e, `${machine.cpus} × ${machine.cpu}, node ${machine.node}, ${machine.date.slice(0, 10)}`),
   `${OUT}e2e-throughput.html`,
   `${ROOT}bench/e2e-throughput.png`,
 );
 const total = reportOnly ? seconds.total : Math.round((Date.now() - started) / 1000);
-if (!reportOnly) writeFileSync(`${OUT}seconds.json`, JSON.stringify({ ...seconds, total }));
+if (!reportOnly && !only) writeFileSync(`${OUT}seconds.json`, JSON.stringify({ ...seconds, total }));
 // bench:scale runs separately (10M sessions take a while); its last figures are kept.
 const dashboardScale = existsSync(`${OUT}dashboard-scale.json`) ? read('dashboard-scale') : null;
-writeReport({ machine, core: read('core'), callgrind: read('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: read('dashboard'), dashboardScale, heatmap: read('heatmap'), sizes, seconds: { ...seconds, total } });
-console.log(`wrote bench/results.json, bench/RESULTS.md and bench/e2e-throughput.png in ${total} s`);
+writeReport({ machine, core: readIf('core'), callgrind: readIf('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: readIf('dashboard'), dashboardScale, heatmap: readIf('heatmap'), sizes, seconds: { ...seconds, total }, previous });
+console.log(`wrote bench/results.json, bench/RESULTS.md${e2e && !reportOnly ? ' and bench/e2e-throughput.png' : ''} in ${total} s`);

@@ -38,6 +38,27 @@ const SITE_ROW = { id: SITE, name: 'CPU', domain: 'example.com', allowed_origins
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
+/**
+ * The bundle's largest parts: wrangler's own build of it again, with esbuild's
+ * metafile, bytes in the output by npm package (the app's generated modules
+ * and its own code by file group).
+ */
+function bundleParts() {
+  const dir = `${OUT}bundle/`;
+  const r = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', dir, '--metafile', `${dir}meta.json`], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrangler build for the metafile failed: ${r.stderr}`);
+  const meta = JSON.parse(readFileSync(`${dir}meta.json`, 'utf8')) as { outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }> };
+  const [, out] = Object.entries(meta.outputs).find(([k]) => k.endsWith('index.js'))!;
+  const parts: Record<string, number> = {};
+  for (const [file, v] of Object.entries(out.inputs)) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+    const name = pkg ?? (file.includes('js-shim/generated/') ? file.slice(file.indexOf('js-shim/generated/')) : 'the Worker\'s own code (js-shim/src)');
+    parts[name] = (parts[name] ?? 0) + v.bytesInOutput;
+  }
+  const top = Object.entries(parts).sort((a, b) => b[1] - a[1]).slice(0, 10);
+  return { bytes: out.bytes, parts: Object.fromEntries(top) };
+}
+
 /** Cold starts in fresh plain-Node processes; medians of 7. */
 function startup(bundle: { script: string; wasm: string }) {
   const runs = [];
@@ -245,7 +266,8 @@ try {
     console.log(`cold start: ${cold.startup_ms} ms (core.wasm compile ${cold.wasm_compile_ms} ms, modules ${cold.module_eval_ms} ms, first core request ${cold.first_core_request_ms} ms)`);
     mkdirSync(OUT, { recursive: true });
     const totals = (f: Record<string, { ms: number }>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.ms]));
-    const out = { cpu_ms: totals(inWorkerd), cpu_ms_node: totals(inNode), cpu_split: { workerd: inWorkerd, node: inNode }, startup: cold, node: process.version };
+    const bundle_parts = bundleParts();
+    const out = { cpu_ms: totals(inWorkerd), cpu_ms_node: totals(inNode), cpu_split: { workerd: inWorkerd, node: inNode }, startup: cold, bundle_parts, node: process.version };
     writeFileSync(`${OUT}worker-cpu.json`, JSON.stringify(out, null, 2) + '\n');
   }
 } finally {

@@ -37,6 +37,25 @@ describe('background jobs', () => {
     assert.ok(mark && Date.parse(mark.value) > 0);
   });
 
+  it('leave a cached row that is already current alone, and replace one Postgres has moved past', async () => {
+    const s = await startSession(stack, siteId);
+    const t = Date.parse(s.session_started_at);
+    assert.equal((await sendBatch(stack, s, 0, [pageView(t + 1)], '/track/session/end')).status, 202);
+    const d1 = await stack.d1();
+    const row = () => d1.prepare('SELECT page_views, updated_at FROM sessions WHERE id = ?1').bind(s.session_id).first<{ page_views: number; updated_at: string }>();
+    const synced = await eventually(row, (r) => r?.page_views === 1);
+    // Mark the copy without moving its updated_at: a re-copy of the same row would undo the mark.
+    await d1.prepare('UPDATE sessions SET page_views = 99 WHERE id = ?1').bind(s.session_id).run();
+    await d1.prepare('DELETE FROM cache_state').run(); // the catch-up sees every row again
+    await runCron(stack);
+    assert.deepEqual(await row(), { page_views: 99, updated_at: synced!.updated_at }, 'a row as new as Postgres is not written again');
+    // A copy older than Postgres' row is replaced.
+    await d1.prepare("UPDATE sessions SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?1").bind(s.session_id).run();
+    await d1.prepare('DELETE FROM cache_state').run();
+    await runCron(stack);
+    assert.deepEqual(await row(), { page_views: 1, updated_at: synced!.updated_at });
+  });
+
   it('answer 202 while Postgres is down, then reconcile the batch from R2 once', async () => {
     const s = await startSession(stack, siteId);
     const t = Date.parse(s.session_started_at);

@@ -25,7 +25,13 @@ const SESSION_UPSERT = `
     clicks = excluded.clicks, custom_events = excluded.custom_events, errors = excluded.errors,
     rrweb_events = excluded.rrweb_events,
     max_scroll_percent = excluded.max_scroll_percent, duration_ms = excluded.duration_ms, updated_at = excluded.updated_at
-  WHERE sessions.updated_at IS NULL OR excluded.updated_at >= sessions.updated_at`;
+  WHERE sessions.updated_at IS NULL OR excluded.updated_at > sessions.updated_at`;
+// Strictly newer: the cron catch-up copies every row changed since its
+// watermark, and most of them (a session/end, a throttled refresh) are in D1
+// already; a copy whose row has not moved on writes nothing, so D1 bills no
+// row for it. updated_at is set by each statement that changes the row, and
+// those are separate requests: two states of one session a millisecond apart
+// do not arise.
 // 26 bound parameters: under D1's limit of 100 per statement.
 
 function sessionStatement(db: D1Database, s: SessionRow): D1PreparedStatement {
