@@ -2,6 +2,7 @@
 // numbers, for tools) and bench/RESULTS.md (for people): every figure with its
 // target, pass or miss, and the monthly cost model.
 import { writeFileSync } from 'node:fs';
+import { replayResults, withReplaySection } from './replay-report.mjs';
 import { fileURLToPath } from 'node:url';
 import { ASSUMPTIONS, DEFAULT_RETENTION_MONTHS, monthlyCost, PRICES, PRICES_READ } from './prices.mjs';
 
@@ -61,7 +62,7 @@ export function bufferOptions(cost) {
   ].map((o) => ({ ...o, usd: Math.round(o.usd * 100) / 100 }));
 }
 
-export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds }) {
+export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, dashboard, dashboardScale, heatmap, replay, sizes, seconds }) {
   const counts = { ...cost, cpu_ms_per_session: sessionCpuMs(cost, workerCpu.cpu_ms) };
   const results = {
     ingest_speedup_vs_js: core.ingest_speedup_vs_js,
@@ -136,8 +137,10 @@ export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, da
     heatmap_click_issues_ms_30_days: heatmap.clicks.p50_ms,
     bench_seconds: seconds.total,
   };
-  writeFileSync(`${BENCH}results.json`, JSON.stringify({ ...results, ...extra, machine }, null, 2) + '\n');
-  writeFileSync(`${BENCH}RESULTS.md`, markdown({ machine, core, callgrind, cost, counts, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, results, model, firstMonth }));
+  const replayFigures = replay ? replayResults(replay) : {};
+  writeFileSync(`${BENCH}results.json`, JSON.stringify({ ...results, ...extra, ...replayFigures, machine }, null, 2) + '\n');
+  const md = markdown({ machine, core, callgrind, cost, counts, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, results, model, firstMonth });
+  writeFileSync(`${BENCH}RESULTS.md`, replay ? withReplaySection(md, replay) : md);
 }
 
 function targets(r, cost) {

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'bad_request'
   | 'bad_json'
   | 'payload_too_large'
+  | 'inflated_too_large'
+  | 'bad_encoding'
   | 'unsupported_media_type'
   | 'bad_session_id'
   | 'bad_session_started_at'

@@ -9,7 +9,13 @@ declare const REPLAY_FILE: string; // set by the build: tracker-replay.<hash>.js
 type Session = { session_id: string; session_started_at: string; token: string; batch_interval_ms: number; replay: boolean; seq: number; la: number };
 type Queued = { (...args: unknown[]): void; q?: IArguments[] };
 
-const w = window as unknown as Window & { edgereplay?: Queued; __er_record?: (emit: (e: { timestamp: number; type: number }) => void) => void };
+// The replay chunk, once loaded, records through push/flush and may set
+// __er_z, which gzips a batch body (CompressionStream) before it is sent.
+const w = window as unknown as Window & {
+  edgereplay?: Queued;
+  __er_record?: (push: (e: Omit<Ev, 'ts'> & { ts?: number }) => void, flush: () => void) => void;
+  __er_z?: (body: string) => Promise<Uint8Array>;
+};
 const d = document;
 const n = navigator as Navigator & { globalPrivacyControl?: boolean };
 const script = d.currentScript as HTMLScriptElement | null;
@@ -63,7 +69,7 @@ guard(() => {
   let url = location.href;
 
   const post = async (path: string, body: string, beacon?: boolean) =>
-    beacon && n.sendBeacon(api + path, body) ? 202 : (await fetch(api + path, { method: 'POST', body, keepalive: body.length < 6e4 })).status;
+    beacon && n.sendBeacon(api + path, body) ? 202 : (await fetch(api + path, { method: 'POST', body: w.__er_z ? await w.__er_z(body) : body, keepalive: body.length < 6e4 })).status;
 
   function deliver(p: Pending, beacon?: boolean) {
     const id = idOf(p);
@@ -142,12 +148,7 @@ guard(() => {
     if (s!.replay && attr('replay') != 'false') {
       const el = d.createElement('script');
       el.src = api + '/' + REPLAY_FILE;
-      el.onload = guard(() =>
-        w.__er_record!((e) => {
-          push({ type: 'rrweb', ts: e.timestamp, data: e });
-          if (e.type == 2) flush(); // a full snapshot is large: send it on its own
-        }),
-      );
+      el.onload = guard(() => w.__er_record!(push, flush));
       d.head.appendChild(el);
     }
   }

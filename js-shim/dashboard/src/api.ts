@@ -193,6 +193,8 @@ export interface SessionRow {
   custom_events: number;
   errors: number;
   rrweb_events?: number;
+  /** session/start told the tracker to record a DOM replay (null: started before this was kept). */
+  replay_sampled?: boolean | null;
   max_scroll_percent: number;
   duration_ms: number;
 }

@@ -9,6 +9,7 @@ import { readBody, readJson } from '../lib/body';
 import { flaggedAsBot } from '../lib/bots';
 import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
 import { db, unreachableAs503 } from '../lib/db';
+import { inflateBody } from '../lib/gzip';
 import { limitTracking } from '../lib/limits';
 import { dailyVisitorId, randomId, signSessionToken, SITE_ID, verifySessionToken } from '../lib/token';
 import { compactInBackground } from '../services/background';
@@ -97,6 +98,7 @@ track.post('/session/start', async (c) => {
   const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for') ?? '';
   const visitorId = await dailyVisitorId(c.env.TOKEN_SECRET, siteId, startedAt.slice(0, 10), ip, c.req.header('user-agent') ?? '');
 
+  const replay = site.replay_enabled && Math.random() < site.replay_sample_rate;
   let row;
   try {
     row = await insertSession(db(c), {
@@ -113,6 +115,7 @@ track.post('/session/start', async (c) => {
       language: text(body.language, 35),
       timezone: text(body.timezone, 64),
       isBot: flaggedAsBot(c.req.header('user-agent'), body),
+      replaySampled: replay,
     });
   } catch (err) {
     throw unreachableAs503(err);
@@ -120,7 +123,6 @@ track.post('/session/start', async (c) => {
   c.executionCtx.waitUntil(syncSessions(c.env, [row]));
 
   const token = await signSessionToken(c.env.TOKEN_SECRET, siteId, sessionId, startedAt);
-  const replay = site.replay_enabled && Math.random() < site.replay_sample_rate;
   return c.json({
     session_id: sessionId,
     session_started_at: startedAt,
@@ -133,7 +135,9 @@ track.post('/session/start', async (c) => {
 
 async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   const core = getCore();
-  const bytes = await readBody(c.req.raw, core.getLimits().maxBatchBytes);
+  // One cap for both: the bytes on the wire, and what a gzip body inflates to.
+  const limit = core.getLimits().maxBatchBytes;
+  const bytes = await inflateBody(await readBody(c.req.raw, limit), limit);
   const now = Date.now();
   const minEvents = kind === 'end' ? 0 : 1;
   let result = core.ingestBatch(bytes, now, { minEvents });

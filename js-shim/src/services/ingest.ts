@@ -12,6 +12,7 @@ import type { IngestMeta } from '../core';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { isConnectionError } from '../lib/db';
+import { gzip } from '../lib/gzip';
 import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/limits';
 import { syncSessions } from '../storage/d1-cache-sync';
 import { applyBatch, SessionErasedError, type Sql } from '../storage/pg';
@@ -66,9 +67,9 @@ async function markPending(env: AppEnv, meta: IngestMeta, siteId: string): Promi
 }
 
 /** Step 1: the chunk in R2, or a 503 / 409. */
-async function storeChunk(env: AppEnv, ctx: Ctx, meta: IngestMeta, ndjson: Uint8Array, siteId: string): Promise<ChunkPut> {
+async function storeChunk(env: AppEnv, ctx: Ctx, meta: IngestMeta, ndjson: Uint8Array, stored: Uint8Array, siteId: string): Promise<ChunkPut> {
   const timeout = Number(env.R2_PUT_TIMEOUT_MS ?? DEFAULT_R2_PUT_TIMEOUT_MS);
-  const put = putChunk(env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
+  const put = putChunk(env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted }, stored);
   let outcome: ChunkPut;
   try {
     outcome = await withDeadline(put, timeout, 'R2 put');
@@ -103,7 +104,9 @@ export async function ingestBatch(
   const outcome: IngestOutcome = { accepted: meta.accepted, rejected: meta.rejected, reasons: meta.reasons, duplicate: false, deferred: false };
   // A chunk already stored with these bytes (a retry) still goes through the
   // guarded apply: the first attempt may have been deferred.
-  if (meta.accepted > 0) await storeChunk(env, ctx, meta, ndjson, siteId);
+  // Stored gzip (storage/r2.ts); bytes_stored counts what R2 holds.
+  const stored = meta.accepted > 0 ? await gzip(ndjson) : new Uint8Array(0);
+  if (meta.accepted > 0) await storeChunk(env, ctx, meta, ndjson, stored, siteId);
   if (meta.accepted === 0 && kind !== 'end') return outcome;
   try {
     const row = await applyBatch(sql(), {
@@ -114,7 +117,7 @@ export async function ingestBatch(
       delta: meta.delta,
       insights: meta.insights,
       steps: meta.steps,
-      bytes: ndjson.length,
+      bytes: stored.length,
       endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
     });
     if (!row) outcome.duplicate = true;

@@ -12,7 +12,7 @@ import type { AppEnv } from '../env';
 import { isConnectionError } from '../lib/db';
 import { syncSessions } from '../storage/d1-cache-sync';
 import { applyBatch, SessionErasedError, type SessionRow, type Sql } from '../storage/pg';
-import { deleteKeys, putMarker, type MarkerMeta } from '../storage/r2';
+import { deleteKeys, getInflated, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
 import { chunkKeyOf, segmentHolding, sessionObjects, type SessionLocation } from './replay';
 
@@ -44,12 +44,12 @@ function linesOfSeq(ndjson: Uint8Array, seq: number): Uint8Array {
 
 /** The stored events of one seq: its chunk, or its lines in the segment that holds it (one bounded object). */
 async function storedSeq(bucket: R2Bucket, s: SessionLocation, seq: number): Promise<Uint8Array | null> {
-  const chunk = await bucket.get(chunkKeyOf(s, seq));
-  if (chunk) return new Uint8Array(await chunk.arrayBuffer());
+  const chunk = await getInflated(bucket, chunkKeyOf(s, seq));
+  if (chunk) return chunk;
   const holder = segmentHolding(await sessionObjects(bucket, s), seq);
   if (!holder) return null;
-  const body = await bucket.get(holder.key);
-  return body ? linesOfSeq(new Uint8Array(await body.arrayBuffer()), seq) : null;
+  const body = await getInflated(bucket, holder.key);
+  return body ? linesOfSeq(body, seq) : null;
 }
 
 /** Applies one marked seq; returns the updated row (null when it was already counted or holds nothing). */

@@ -92,6 +92,8 @@ export interface NewSession {
   timezone: string | null;
   /** A bot or automation (isbot, navigator.webdriver): recorded, left out of analytics. */
   isBot?: boolean;
+  /** session/start told the tracker to record a DOM replay. */
+  replaySampled?: boolean;
 }
 
 /**
@@ -132,11 +134,11 @@ export async function insertSession(sql: Sql, raw: NewSession): Promise<SessionR
     WITH s AS (
       INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
         utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone,
-        is_bot)
+        is_bot, replay_sampled)
       VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
         ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
         ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
-        ${s.timezone}, ${s.isBot ?? false})
+        ${s.timezone}, ${s.isBot ?? false}, ${s.replaySampled ?? null})
       RETURNING *
     ), visitor AS (
       INSERT INTO visitor_daily AS v (site_id, day, visitor_id, sessions)
@@ -407,9 +409,19 @@ export async function endIdleSessions(sql: Sql, idleMs: number, limit: number): 
 }
 
 /** One statement for a whole cron run's compactions, so a session's own requests stay its only writes. */
-export async function markCompacted(sql: Sql, sessionIds: string[]): Promise<void> {
-  if (!sessionIds.length) return;
-  await sql`UPDATE sessions SET compacted_at = now() WHERE id = ANY(${`{${sessionIds.join(',')}}`}::text[])`;
+/**
+ * Marks sessions compacted. `storedBytes` (when known: the session's chunks
+ * are gone and only its segments remain) becomes bytes_stored, so the figure
+ * is what R2 really holds after compaction, not what ingest once wrote.
+ */
+export async function markCompacted(sql: Sql, sessions: { id: string; storedBytes: number | null }[]): Promise<void> {
+  if (!sessions.length) return;
+  const ids = `{${sessions.map((s) => s.id).join(',')}}`;
+  const bytes = `{${sessions.map((s) => (s.storedBytes === null ? 'NULL' : String(Math.round(s.storedBytes)))).join(',')}}`;
+  await sql`
+    UPDATE sessions s SET compacted_at = now(), bytes_stored = COALESCE(t.bytes, s.bytes_stored)
+    FROM unnest(${ids}::text[], ${bytes}::bigint[]) AS t(id, bytes)
+    WHERE s.id = t.id`;
 }
 
 export type SessionDetail = Omit<SessionRow, 'duration_ms'> & { duration_ms: number; bytes_stored: number; [column: string]: unknown };

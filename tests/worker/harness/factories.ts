@@ -1,5 +1,6 @@
 // Small builders for test data: events of each type, batches, sessions.
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -42,3 +43,10 @@ export function expectedOrder(batches: { seq: number; events: Event[] }[]) {
     .flatMap((b) => b.events.map((e, i) => ({ ts: e.ts, seq: b.seq, i, type: e.type })))
     .sort((a, b) => a.ts - b.ts || a.seq - b.seq || a.i - b.i);
 }
+
+/** A stored R2 object's NDJSON: chunks and segments are stored gzip, older objects plain. */
+export function inflated(bytes: Uint8Array): Uint8Array {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
+}
+
+export const storedText = (bytes: Uint8Array) => new TextDecoder().decode(inflated(bytes));

@@ -144,7 +144,7 @@ function Player(props: { ctx: Ctx; tl: Timeline; session: SessionDetail }) {
           <span class="dots" aria-hidden="true"><i /><i /><i /></span>
           <span class="address-url" title={page.url ?? ''}>{page.url ?? '–'}</span>
         </div>
-        <Stage clock={clock} tl={tl} session={session} />
+        <Stage clock={clock} tl={tl} session={session} site={props.ctx.sites.find((s) => s.id === session.site_id) ?? null} />
         <Controls clock={clock} tl={tl} session={session} hidden={hidden} />
       </section>
       <TimelinePanel
