@@ -5,8 +5,8 @@
 # for SECONDS (default 120). A new crash is copied into regressions/ so it is
 # replayed on every later run (npm test runs a short form of this script).
 # Then runs the model-based ingest test (tests/worker/ingest-model.test.ts)
-# with 2 × SECONDS interleavings.
-#   npm run fuzz            # 2 minutes per target, 240 ingest interleavings
+# with 8 × SECONDS interleavings.
+#   npm run fuzz            # 2 minutes per target, 960 ingest interleavings
 #   npm run fuzz -- 600     # 10 minutes per target
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,9 +41,9 @@ for t in "${TARGETS[@]}"; do
 done
 # 3. The model-based ingest test against the real Worker, R2 and PostgreSQL,
 #    through many more random interleavings than npm test runs (INGEST_MODEL_RUNS,
-#    default 25 there). Skipped by the short form npm test runs (FUZZ_MODEL=0).
+#    default 200 there). Skipped by the short form npm test runs (FUZZ_MODEL=0).
 if [ "${FUZZ_MODEL:-1}" = 1 ]; then
-  runs="${INGEST_MODEL_RUNS:-$((SECONDS_PER_TARGET * 2))}"
+  runs="${INGEST_MODEL_RUNS:-$((SECONDS_PER_TARGET * 8))}"
   if INGEST_MODEL_RUNS="$runs" INGEST_MODEL_COMMANDS="${INGEST_MODEL_COMMANDS:-30}" \
        node --import tsx --test tests/worker/ingest-model.test.ts >"build/fuzz/run-ingest-model.log" 2>&1; then
     passed=$((passed + 1)); echo "fuzz: ingest model ok ($runs interleavings)"

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { batchBody, storedText, type Event } from '../worker/harness/factories.ts';
+import { ignoreProxySocketErrors } from '../worker/harness/proxy-socket-errors.ts';
+import { rootPrefix } from '../worker/harness/stored.ts';
 
 export interface LoadOptions {
   sessions: number;
@@ -78,13 +80,7 @@ async function withRetry(stack: Stack, path: string, body: string, counters: { r
 
 export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const log = opts.log ?? (() => {});
-  // Miniflare's local Hyperdrive proxy leaves socket errors unhandled while
-  // Postgres is down; they belong to the fault, not to the run.
-  const ignore = (err: Error & { code?: string }) => {
-    if (/ECONNREFUSED|ECONNRESET|EPIPE|ended by the other party/.test(`${err.code} ${err.message}`)) return;
-    throw err;
-  };
-  process.on('uncaughtException', ignore);
+  const stopIgnoring = ignoreProxySocketErrors();
   const stack = await startStack({ probe: true });
   try {
     const { siteId } = await seedSite(stack, 'load', { domain: 'load.example' });
@@ -156,7 +152,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     const bucket = await stack.bucket();
     let reconciled = 0;
     for (let round = 0; round < 20; round++) {
-      const pending = (await bucket.list({ prefix: 'pending/' })).objects.length;
+      const pending = (await bucket.list({ prefix: rootPrefix('pending') })).objects.length;
       if (!pending && round > 0) break;
       reconciled += pending;
       await worker_.scheduled({ cron: '*/5 * * * *' });
@@ -166,7 +162,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     const seen = new Set<string>();
     let cursor: string | undefined;
     do {
-      const page = await bucket.list({ prefix: 'sessions/', cursor });
+      const page = await bucket.list({ prefix: rootPrefix('sessions'), cursor });
       for (const o of page.objects) {
         const object = await bucket.get(o.key);
         if (!object) continue;
@@ -204,6 +200,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     };
   } finally {
     await stack.close();
-    process.off('uncaughtException', ignore);
+    stopIgnoring();
   }
 }

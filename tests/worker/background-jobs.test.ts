@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { seedSite, startStack, type Stack } from './harness/stack.ts';
 import { eventually, sendBatch, startSession } from './harness/session.ts';
 import { click, pageView } from './harness/factories.ts';
+import { rootPrefix } from './harness/stored.ts';
 
 async function runCron(stack: Stack) {
   const worker = await stack.mf.getWorker('edgereplay');
@@ -46,7 +47,7 @@ describe('background jobs', () => {
       assert.equal(res.status, 202);
       assert.equal(((await res.json()) as { deferred: boolean }).deferred, true);
       const bucket = await stack.bucket();
-      await eventually(async () => (await bucket.list({ prefix: 'pending/' })).objects.length, (n) => n === 1);
+      await eventually(async () => (await bucket.list({ prefix: rootPrefix('pending') })).objects.length, (n) => n === 1);
     } finally {
       stack.postgres.up();
     }
@@ -57,7 +58,7 @@ describe('background jobs', () => {
     await runCron(stack); // a second run finds nothing left to do
     const { rows } = await db.query('SELECT event_count, page_views, clicks, exit_page, ARRAY(SELECT generate_series(lower(r), upper(r) - 1) FROM unnest(applied) AS r) AS applied_seqs FROM sessions WHERE id = $1', [s.session_id]);
     assert.deepEqual(rows[0], { event_count: 3, page_views: 2, clicks: 1, exit_page: '/pricing', applied_seqs: [0, 1] });
-    assert.equal((await (await stack.bucket()).list({ prefix: 'pending/' })).objects.length, 0);
+    assert.equal((await (await stack.bucket()).list({ prefix: rootPrefix('pending') })).objects.length, 0);
     const pages = await db.query(`SELECT page_views FROM page_daily WHERE site_id = $1 AND path = '/pricing'`, [siteId]);
     assert.equal(pages.rows[0].page_views, 1);
   });

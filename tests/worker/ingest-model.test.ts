@@ -19,10 +19,11 @@ import { seedSite, startStack, type Stack } from './harness/stack.ts';
 import { startSession } from './harness/session.ts';
 import { batchBody, inflated, type Event, type StartedSession } from './harness/factories.ts';
 import { asUser, logIn, makeAdmin, type Login } from './harness/accounts.ts';
-import { chunkKey, placeSession } from './harness/stored.ts';
+import { chunkKey, pendingKey, placeSession, rootPrefix } from './harness/stored.ts';
 import { loadCore } from '../core/load-core.ts';
+import { ignoreProxySocketErrors } from './harness/proxy-socket-errors.ts';
 
-const RUNS = Number(process.env.INGEST_MODEL_RUNS ?? 25);
+const RUNS = Number(process.env.INGEST_MODEL_RUNS ?? 200);
 const MAX_COMMANDS = Number(process.env.INGEST_MODEL_COMMANDS ?? 16);
 const SEED = process.env.INGEST_MODEL_SEED ? Number(process.env.INGEST_MODEL_SEED) : undefined;
 const SITES = ['model_main', 'model_side'] as const;
@@ -307,7 +308,7 @@ async function settleAndCheck(m: Model, r: Real) {
   for (const sess of m.sessions) {
     const { objects, lines } = await storedLines(r.stack, sess.s);
     const row = (await r.stack.db.query('SELECT event_count, page_views, clicks, custom_events FROM sessions WHERE id = $1', [sess.s.session_id])).rows[0];
-    const markers = (await bucket.list({ prefix: `pending/${sess.s.session_id}/` })).objects.length;
+    const markers = (await bucket.list({ prefix: pendingKey(sess.s.session_id, -1) })).objects.length;
     if (sess.erased) {
       assert.equal(objects, 0, `erased session ${sess.s.session_id} has R2 objects left`);
       assert.equal(row, undefined, `erased session ${sess.s.session_id} has a row`);
@@ -339,8 +340,8 @@ async function settleAndCheck(m: Model, r: Real) {
       `session ${sess.s.session_id}: aggregates equal a recount from R2`,
     );
   }
-  assert.deepEqual((await bucket.list({ prefix: 'pending/' })).objects.map((o) => o.key), [], 'no pending marker left');
-  assert.deepEqual((await bucket.list({ prefix: 'quarantine/' })).objects.map((o) => o.key), [], 'nothing quarantined');
+  assert.deepEqual((await bucket.list({ prefix: rootPrefix('pending') })).objects.map((o) => o.key), [], 'no pending marker left');
+  assert.deepEqual((await bucket.list({ prefix: rootPrefix('quarantine') })).objects.map((o) => o.key), [], 'nothing quarantined');
 }
 
 const commands = [
@@ -367,14 +368,19 @@ describe('lossless ingest, model-based', () => {
   let stack: Stack;
   let admin: Login;
 
+  let stopIgnoring: () => void = () => {};
   before(async () => {
+    stopIgnoring = ignoreProxySocketErrors();
     stack = await startStack({ probe: true, vars: { R2_PUT_TIMEOUT_MS: '400' } });
     for (const site of SITES) await seedSite(stack, site);
     await stack.db.query(`UPDATE sites SET retention_days = 1 WHERE id = $1`, [SITES[1]]);
     const a = await makeAdmin(stack);
     admin = await logIn(stack, a.email, a.password);
   });
-  after(() => stack?.close());
+  after(async () => {
+    await stack?.close();
+    stopIgnoring();
+  });
 
   it(`keeps every acknowledged event stored and counted once through ${RUNS} random interleavings`, { timeout: 60 * 60_000 }, async () => {
     await fc.assert(

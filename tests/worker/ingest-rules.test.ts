@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { resetStatements, seedSite, startStack, workerStatements, type Stack } from './harness/stack.ts';
 import { sendBatch, signToken, startSession } from './harness/session.ts';
 import { batchBody, click, mixedEvents, pageView } from './harness/factories.ts';
+import { chunkKey, dayPrefix, rootPrefix } from './harness/stored.ts';
 
 describe('ingest', () => {
   let stack: Stack;
@@ -23,7 +24,7 @@ describe('ingest', () => {
     return rows[0];
   }
   async function objectCount() {
-    return (await (await stack.bucket()).list({ prefix: 'sessions/' })).objects.length;
+    return (await (await stack.bucket()).list({ prefix: rootPrefix('sessions') })).objects.length;
   }
   async function errorOf(res: Response) {
     const body = (await res.json()) as { error: { code: string; message: string } };
@@ -43,7 +44,7 @@ describe('ingest', () => {
     const row = await sessionRow(s.session_id);
     assert.equal(row.event_count, 2);
     assert.deepEqual(row.applied_seqs, [0]);
-    const replay = await (await stack.bucket()).list({ prefix: `sessions/${s.session_started_at.slice(0, 10).replace(/-/g, '/')}/${s.session_id}/` });
+    const replay = await (await stack.bucket()).list({ prefix: dayPrefix(s.session_id, s.session_started_at) });
     assert.equal(replay.objects.length, 1);
   });
 
@@ -62,8 +63,7 @@ describe('ingest', () => {
     const session = { session_id: 'midnight_session_01', session_started_at: startedAt, token: signToken(siteId, 'midnight_session_01', startedAt) };
     const res = await sendBatch(stack, session, 0, [pageView(midnight - 5_000, 'https://example.com/before'), pageView(midnight + 5_000, 'https://example.com/after')]);
     assert.equal(res.status, 202, await res.clone().text());
-    const day = startedAt.slice(0, 10).replace(/-/g, '/');
-    const head = await (await stack.bucket()).head(`sessions/${day}/midnight_session_01/events/0000000000.ndjson`);
+    const head = await (await stack.bucket()).head(chunkKey('midnight_session_01', startedAt, 0));
     assert.ok(head, 'chunk stored under the start date');
     const { rows } = await stack.db.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day, path FROM page_daily WHERE site_id = $1 AND path IN ('/before', '/after') ORDER BY path`, [siteId]);
     // The page rollup counts each view on its own day.

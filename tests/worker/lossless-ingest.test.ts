@@ -8,7 +8,7 @@ import { sendBatch, startSession, eventually } from './harness/session.ts';
 import { click, mixedEvents, pageView, type StartedSession } from './harness/factories.ts';
 import { asToken, asUser, logIn, makeAdmin } from './harness/accounts.ts';
 import { loadCore } from '../core/load-core.ts';
-import { placeSession } from './harness/stored.ts';
+import { placeSession, rootPrefix } from './harness/stored.ts';
 
 const core = loadCore();
 const prefixOf = (s: StartedSession) => {
@@ -121,7 +121,7 @@ describe('lossless ingest', () => {
     const s = await startSession(stack, siteId);
     stack.postgres.down();
     try {
-      stack.probe.gate = (kind, key) => (kind === 'r2/put' && key.startsWith('pending/') ? 'fail' : undefined);
+      stack.probe.gate = (kind, key) => (kind === 'r2/put' && key.startsWith(rootPrefix('pending')) ? 'fail' : undefined);
       const refused = await sendBatch(stack, s, 0, [pageView(t0(s) + 1)]);
       assert.equal(refused.status, 503, 'no marker, no 2xx');
       stack.probe.gate = undefined;

@@ -7,6 +7,7 @@ import { resetStatements, seedSite, startStack, workerStatements, type Stack } f
 import { sendBatch } from './harness/session.ts';
 import { pageView, sha256Hex } from './harness/factories.ts';
 import { asToken, asUser, errorCode, logIn, makeAdmin, type Login } from './harness/accounts.ts';
+import { dayPrefix } from './harness/stored.ts';
 
 interface Site {
   id: string;
@@ -144,7 +145,7 @@ describe('sites and API tokens', () => {
     const session = (await res.json()) as { session_id: string; session_started_at: string; token: string };
     assert.equal((await sendBatch(stack, session, 0, [pageView(Date.parse(session.session_started_at) + 5)])).status, 202);
     const bucket = await stack.bucket();
-    const prefix = `sessions/${session.session_started_at.slice(0, 10).replace(/-/g, '/')}/${session.session_id}/`;
+    const prefix = dayPrefix(session.session_id, session.session_started_at);
     assert.equal((await bucket.list({ prefix })).objects.length, 1);
 
     const unconfirmed = await asUser(stack, admin, '/api/sites/doomed', { method: 'DELETE' });

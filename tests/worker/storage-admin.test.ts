@@ -7,7 +7,7 @@ import { seedSite, startStack, type Stack } from './harness/stack.ts';
 import { sendBatch, startSession } from './harness/session.ts';
 import { click, pageView, scroll } from './harness/factories.ts';
 import { asToken, asUser, errorCode, logIn, makeAdmin, type Login } from './harness/accounts.ts';
-import { DAY_MS, placeSession, presence, type Placed } from './harness/stored.ts';
+import { DAY_MS, chunkKey, dayFolder, dayPrefix, pendingKey, placeSession, presence, type Placed } from './harness/stored.ts';
 
 const today = () => new Date(Date.now() - (Date.now() % DAY_MS));
 const daysAgo = (n: number, hour = 12) => new Date(today().getTime() - n * DAY_MS + hour * 3_600_000);
@@ -35,7 +35,7 @@ describe('storage administration', () => {
     assert.equal((await sendBatch(stack, s, 0, [pageView(t + 1, 'https://example.com/pricing'), click(t + 2)])).status, 202);
     assert.equal((await sendBatch(stack, s, 1, [pageView(t + 3, 'https://example.com/pricing'), scroll(t + 4, 60), pageView(t + 5, 'https://example.com/')])).status, 202);
     const started = new Date(s.session_started_at);
-    return { id: s.session_id, siteId, startedAt: started, prefix: `sessions/${isoDay(started).replace(/-/g, '/')}/${s.session_id}/`, events: 5 };
+    return { id: s.session_id, siteId, startedAt: started, prefix: dayPrefix(s.session_id, started), events: 5 };
   }
   const old = (siteId: string, id: string, days: number) =>
     placeSession(stack, siteId, id, daysAgo(days), [[pageView(daysAgo(days).getTime() + 10, 'https://example.com/old')], [click(daysAgo(days).getTime() + 20)]]);
@@ -57,7 +57,7 @@ describe('storage administration', () => {
     assert.equal(stats.complete, true);
     const bucket = await stack.bucket();
     for (const [siteId, day] of [['site_a', isoDay(live.startedAt)], ['site_a', isoDay(daysAgo(3))], ['site_b', isoDay(daysAgo(3))]]) {
-      const listed = (await bucket.list({ prefix: `sessions/${day.replace(/-/g, '/')}/`, include: ['customMetadata'] })).objects.filter(
+      const listed = (await bucket.list({ prefix: dayFolder(day), include: ['customMetadata'] })).objects.filter(
         (o) => o.customMetadata?.site_id === siteId,
       );
       const row = stats.by_site_day.find((r) => r.site_id === siteId && r.day === day);
@@ -154,7 +154,7 @@ describe('storage administration', () => {
   it('clears everything before a date across sites, objects no row points at included', async () => {
     const oldA = await old('site_a', 'before_old_a1', 50);
     const oldC = await old('site_c', 'before_old_c1', 45);
-    const orphanKey = `sessions/${isoDay(daysAgo(60)).replace(/-/g, '/')}/orphan_session_1/events/0000000000.ndjson`;
+    const orphanKey = chunkKey('orphan_session_1', daysAgo(60), 0);
     await (await stack.bucket()).put(orphanKey, '{"ts":1,"seq":0,"i":0,"session_id":"orphan_session_1","type":"click"}\n');
     const recent = await old('site_a', 'before_recent1', 20);
     const cut = isoDay(daysAgo(30));
@@ -172,12 +172,12 @@ describe('storage administration', () => {
     const bucket = await stack.bucket();
     const startedAt = daysAgo(0, 0);
     const id = 'orphaned_batch1';
-    const prefix = `sessions/${isoDay(startedAt).replace(/-/g, '/')}/${id}/`;
+    const prefix = dayPrefix(id, startedAt);
     await bucket.put(`${prefix}events/0000000000.ndjson`, `{"ts":${startedAt.getTime() + 5},"seq":0,"i":0,"session_id":"${id}","type":"click","x":1,"y":2,"selector":"a"}\n`);
-    await bucket.put(`pending/${id}/0000000000`, '', { customMetadata: { site_id: 'deleted_site', session_started_at: startedAt.toISOString() } });
+    await bucket.put(pendingKey(id, 0), '', { customMetadata: { site_id: 'deleted_site', session_started_at: startedAt.toISOString() } });
     const worker = await stack.mf.getWorker('edgereplay');
     assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
-    assert.equal(await bucket.head(`pending/${id}/0000000000`), null);
+    assert.equal(await bucket.head(pendingKey(id, 0)), null);
     assert.equal((await bucket.list({ prefix })).objects.length, 0);
     assert.equal((await stack.db.query('SELECT 1 FROM sessions WHERE id = $1', [id])).rowCount, 0);
   });

@@ -1,4 +1,5 @@
 // Query-string parsing for read routes: site, date range and filters.
+import { DAY_MS } from './days';
 import type { Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
@@ -6,7 +7,6 @@ import { decodeCursor, SESSION_SORTS, type Filters, type ListQuery, type RangeQu
 import { assertSiteAccess } from './auth';
 import { SITE_ID } from './token';
 
-const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 400;
 
 function parseTime(value: string, name: string, endOfDay: boolean): Date {

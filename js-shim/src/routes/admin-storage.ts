@@ -1,6 +1,7 @@
 // /api/admin/storage: an admin login only. Stats per site and day, the NDJSON
 // export of a site or a session (a GDPR access request) and clears over R2,
 // Postgres and the D1 cache.
+import { DAY_MS } from '../lib/days';
 import { Hono } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
@@ -9,12 +10,12 @@ import { readJson } from '../lib/body';
 import { query } from '../lib/db';
 import { SESSION_ID, text, time, type Body } from '../lib/fields';
 import { SITE_ID } from '../lib/token';
-import { clearWithAudit, exportStream, storageStats } from '../services/storage-admin';
-import { findSession } from '../storage/pg';
+import { clearWithAudit } from '../services/clear';
+import { exportStream } from '../services/export';
+import { storageStats } from '../services/storage-stats';
+import { findSession } from '../storage/pg-sessions';
 import { getSite } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';
-
-const DAY_MS = 86_400_000;
 
 const storage = new Hono<AppBindings>();
 storage.use('*', requireAdmin);

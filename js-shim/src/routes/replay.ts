@@ -6,7 +6,7 @@ import { ApiError } from '../errors';
 import { assertReplayAccess, assertSiteAccess, requireReader, visibleSites } from '../lib/auth';
 import { query } from '../lib/db';
 import { streamReplay } from '../services/replay';
-import { findSession } from '../storage/pg';
+import { findSession } from '../storage/pg-sessions';
 
 const replay = new Hono<AppBindings>();
 

@@ -8,7 +8,7 @@ import { query } from '../lib/db';
 import { listQuery } from '../lib/params';
 import { cachedSessionList } from '../storage/d1-cache-sync';
 import { listSessions } from '../storage/pg-analytics';
-import { findSession } from '../storage/pg';
+import { findSession } from '../storage/pg-sessions';
 import { encodeCursor } from '../storage/query';
 
 const sessions = new Hono<AppBindings>();

@@ -12,7 +12,7 @@ import { query } from '../lib/db';
 import { bool, number, text, type Body } from '../lib/fields';
 import { randomId, sha256Hex, SITE_ID } from '../lib/token';
 import { dropSite, refreshSite } from '../services/sites';
-import { clearStorage } from '../services/storage-admin';
+import { clearStorage } from '../services/clear';
 import { deleteSite, getSite, insertSite, listSites, updateSite, type SiteFields, type SiteRow } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';
 import { insertShare, listShares, revokeShare } from '../storage/pg-shares';

@@ -16,7 +16,7 @@ import { compactInBackground } from '../services/background';
 import { ingestBatch, type BatchKind } from '../services/ingest';
 import { originAllowed, siteForIngest, siteForStart } from '../services/sites';
 import { syncSessions } from '../storage/d1-cache-sync';
-import { insertSession } from '../storage/pg';
+import { insertSession } from '../storage/pg-ingest';
 import { getCore } from '../wasm';
 
 const START_BODY_LIMIT = 16 * 1024;

@@ -4,11 +4,13 @@
 import type { AppEnv } from '../env';
 import { readWatermark, syncSessions, syncSites, writeWatermark } from '../storage/d1-cache-sync';
 import { withSql } from '../lib/db';
-import { endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact, type Sql } from '../storage/pg';
+import type { Sql } from '../storage/pg';
+import { endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact } from '../storage/pg-cron';
+import type { SessionLocation } from '../storage/pg-sessions';
 import { listSites } from '../storage/pg-sites';
-import { compactSession, type SessionLocation } from './replay';
+import { compactSession } from './replay';
 import { reconcilePending } from './reconcile';
-import { enforceRetention } from './storage-admin';
+import { enforceRetention } from './retention';
 import { getCore } from '../wasm';
 
 /** wrangler.toml [triggers]: the daily run at 03:17 UTC enforces each site's retention. */

@@ -15,7 +15,8 @@ import { isConnectionError } from '../lib/db';
 import { gzip } from '../lib/gzip';
 import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/limits';
 import { syncSessions } from '../storage/d1-cache-sync';
-import { applyBatch, SessionErasedError, type Sql } from '../storage/pg';
+import type { Sql } from '../storage/pg';
+import { applyBatch, SessionErasedError } from '../storage/pg-ingest';
 import { deleteKeys, putChunk, putMarker, type ChunkPut } from '../storage/r2';
 import { getCore } from '../wasm';
 

@@ -11,10 +11,12 @@
 import type { AppEnv } from '../env';
 import { isConnectionError } from '../lib/db';
 import { syncSessions } from '../storage/d1-cache-sync';
-import { applyBatch, SessionErasedError, type SessionRow, type Sql } from '../storage/pg';
+import type { Sql } from '../storage/pg';
+import { applyBatch, SessionErasedError } from '../storage/pg-ingest';
+import type { SessionLocation, SessionRow } from '../storage/pg-sessions';
 import { deleteKeys, getInflated, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
-import { chunkKeyOf, segmentHolding, sessionObjects, type SessionLocation } from './replay';
+import { chunkKeyOf, segmentHolding, sessionObjects } from './replay';
 
 export const MAX_ATTEMPTS = 5;
 /** Markers handled per run: R2 and Postgres calls stay bounded whatever the backlog. */

@@ -18,12 +18,7 @@ import { getCore } from '../wasm';
 import { deleteKeys, getAllInflated, listPrefix, putGzipObject, rawSize } from '../storage/r2';
 import type { MergeStats } from '../core';
 import { PartJoiner, type JoinStats } from './parts';
-
-export interface SessionLocation {
-  id: string;
-  site_id: string;
-  started_at: Date | string;
-}
+import type { SessionLocation } from '../storage/pg-sessions';
 
 export function startedAtText(started: Date | string): string {
   return new Date(started).toISOString();

@@ -2,15 +2,11 @@
 // cache, then (only where a Postgres read is allowed) Postgres itself.
 import type { AppEnv } from '../env';
 import { cachedSite, removeSessionsWhere, removeSites, syncSites } from '../storage/d1-cache-sync';
-import type { SiteConfig, Sql } from '../storage/pg';
-import { getSite } from '../storage/pg-sites';
+import type { Sql } from '../storage/pg';
+import { getSite, type SiteConfig } from '../storage/pg-sites';
 
 const TTL_MS = 60_000;
 const memory = new Map<string, { site: SiteConfig | null; at: number }>();
-
-export function forgetSite(siteId: string): void {
-  memory.delete(siteId);
-}
 
 /**
  * After a site is created or edited: the D1 cache and this isolate's memory

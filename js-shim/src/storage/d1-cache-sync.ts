@@ -4,7 +4,8 @@
 // the cron catch-up from a watermark. Every read falls back to Postgres when
 // D1 is absent, failing or missing the row.
 import type { AppEnv } from '../env';
-import type { SessionRow, SiteConfig } from './pg';
+import type { SessionRow } from './pg-sessions';
+import type { SiteConfig } from './pg-sites';
 import { FILTER_COLUMNS, type Filters, type ListQuery } from './query';
 
 export function hasCache(env: AppEnv): boolean {

@@ -5,10 +5,10 @@
 // does not start and end at midnight UTC, a breakdown under any filter, and
 // totals under a filter on the entry page or the source, or on two
 // dimensions at once (see rollupSlice).
+import { DAY_MS } from '../lib/days';
 import type { Sql } from './pg';
 import { FILTER_COLUMNS, type Filters, type ListQuery, type RangeQuery } from './query';
 
-const DAY_MS = 86_400_000;
 /** Filters whose values have rollup rows carrying every measure. */
 const ROLLUP_FILTERS = ['country', 'device', 'browser', 'os'] as const;
 

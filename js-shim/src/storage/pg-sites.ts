@@ -2,7 +2,19 @@
 // (services/sites.ts refreshes it after each change). Tokens, organisations
 // and members: pg-access.ts.
 import { textArray } from './pg-access';
-import type { SiteConfig, Sql } from './pg';
+import type { Sql } from './pg';
+
+export interface SiteConfig {
+  id: string;
+  name: string;
+  domain: string;
+  allowed_origins: string[];
+  replay_enabled: boolean;
+  replay_sample_rate: number;
+  retention_days: number;
+  respect_dnt: boolean;
+  updated_at?: Date;
+}
 
 export interface SiteRow extends SiteConfig {
   organization_id: string;

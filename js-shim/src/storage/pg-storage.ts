@@ -2,6 +2,7 @@
 // clear covers, their deletion, and the audit log of what was deleted.
 import type { Insights, PageCount } from '../core';
 import type { Sql } from './pg';
+import type { SessionLocation } from './pg-sessions';
 import { rollupColumns, rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 /** Every table the stats report on; a fixed list, spliced as identifiers. */
@@ -31,13 +32,8 @@ export interface ClearScope {
   before?: Date;
 }
 
-export interface StoredSession {
-  id: string;
-  site_id: string;
-  started_at: Date;
-  /** Bots never entered the page rollups, so a clear has nothing to take back out of them. */
-  is_bot?: boolean;
-}
+/** A session a clear covers; bots never entered the page rollups, so a clear has nothing to take back out of them. */
+export type StoredSession = SessionLocation & { started_at: Date; is_bot?: boolean };
 
 function scopeWhere(sql: Sql, s: ClearScope) {
   return sql`

@@ -14,8 +14,27 @@ export const DAY_MS = 86_400_000;
 const core = loadCore();
 
 /** The session's R2 prefix, `sessions/YYYY/MM/DD/{session_id}/` by the core. */
-export function dayPrefix(sessionId: string, startedAt: Date): string {
-  const r = core.sessionPrefix(sessionId, startedAt.toISOString());
+export function dayPrefix(sessionId: string, startedAt: Date | string): string {
+  const r = core.sessionPrefix(sessionId, new Date(startedAt).toISOString());
+  if (!r.ok) throw new Error(r.message);
+  return r.key;
+}
+
+/** `sessions/`, `pending/` or `quarantine/`, by the core. */
+export function rootPrefix(root: 'sessions' | 'pending' | 'quarantine'): string {
+  return core.rootPrefix(root);
+}
+
+/** The R2 folder of one UTC day, `sessions/YYYY/MM/DD/` by the core. */
+export function dayFolder(at: Date | string): string {
+  const r = core.dayPrefix(new Date(at).getTime());
+  if (!r.ok) throw new Error(r.message);
+  return r.key;
+}
+
+/** A deferred batch's marker (`pending/…`), or with seq -1 its session's marker folder, by the core. */
+export function pendingKey(sessionId: string, seq: number): string {
+  const r = core.markerKey('pending', sessionId, seq);
   if (!r.ok) throw new Error(r.message);
   return r.key;
 }

@@ -44,8 +44,15 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     track(client);
     if (isDown) return; // held open, never answered
     if (refusing) {
-      // Answer the startup message, then close cleanly (a reset upsets Miniflare's Hyperdrive proxy).
-      client.once('data', () => client.end(errorResponse('57P03', 'the database system is not accepting connections')));
+      // Answer the startup message and let the client hang up, as a client does
+      // on a FATAL ErrorResponse. Ending the socket from this side first makes
+      // Miniflare's Hyperdrive proxy write to a half-closed socket ("This
+      // socket has been ended by the other party"), an error it leaves
+      // uncaught; a client that never hangs up is closed after 5 s.
+      client.once('data', () => {
+        client.write(errorResponse('57P03', 'the database system is not accepting connections'));
+        setTimeout(() => client.end(), 5_000).unref();
+      });
       return;
     }
     const upstream = connect(targetPort, '127.0.0.1');

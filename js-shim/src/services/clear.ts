@@ -1,11 +1,9 @@
-// Storage administration across the three stores: stats, the NDJSON export
-// of a site or a session (a GDPR access request), clears (a session, a site,
-// or everything before a date) and the daily retention run. R2 is the event
-// store, Postgres the truth, D1 a cache: a clear deletes in that order, so a
-// failure part-way leaves rows pointing at nothing rather than objects no row
-// points at, and running the same clear again finishes it.
+// Clears (a session, a site, or everything before a date) across the three
+// stores. R2 is the event store, Postgres the truth, D1 a cache: a clear
+// deletes in that order, so a failure part-way leaves rows pointing at nothing
+// rather than objects no row points at, and running the same clear again
+// finishes it.
 import type { AppEnv } from '../env';
-import { withSql } from '../lib/db';
 import { hasCache, removeSessions, removeSessionsWhere } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import {
@@ -13,18 +11,13 @@ import {
   countUnpurged,
   deletePageRollups,
   deleteSessionRows,
-  markPurged,
-  pruneTombstones,
-  unpurgedSessions,
   insertAudit,
+  markPurged,
   pruneRollups,
-  retentionPolicies,
-  sessionsForExport,
   sessionsInScope,
-  sessionsPerSiteDay,
   subtractInsights,
   subtractPageViews,
-  tableRowCounts,
+  unpurgedSessions,
   type Actor,
   type ClearScope,
   type StoredSession,
@@ -33,157 +26,18 @@ import { CallBudget, listFolders, scanPrefix } from '../storage/r2';
 import type { Insights, MarkerKind, PageCount } from '../core';
 import { getCore } from '../wasm';
 import { forEachReplayWindow, prefixOf } from './replay';
-import { quarantined } from './reconcile';
 
-const DAY_MS = 86_400_000;
 /** R2 calls one clear, retention run or stats scan may make (see CallBudget). */
 export const R2_CALL_BUDGET = 500;
 /** Sessions deleted per Postgres statement. */
 const ROWS_PER_BATCH = 500;
 
-function dayPrefix(day: Date): string {
+/** The R2 prefix of one UTC day's sessions, from the core. */
+export function dayPrefix(day: Date): string {
   const r = getCore().dayPrefix(day.getTime());
   if (!r.ok) throw new Error(`no day prefix for ${day.toISOString()}: ${r.code}`);
   return r.key;
 }
-export const startOfDay = (ms: number) => new Date(ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS));
-
-// ---------------------------------------------------------------- stats
-
-export interface SiteDay {
-  site_id: string;
-  day: string;
-  sessions: number;
-  events: number;
-  r2_objects: number;
-  r2_bytes: number;
-}
-
-/**
- * R2 objects and bytes per site and day (from listing each day's prefix; an
- * object's site is in its metadata), sessions per site and day, and row
- * counts per table. `complete` is false when the R2 listing hit its budget.
- */
-export async function storageStats(env: AppEnv, sql: Sql, from: Date, to: Date) {
-  const budget = new CallBudget(R2_CALL_BUDGET);
-  const rows = new Map<string, SiteDay>();
-  const row = (site_id: string, day: string) => {
-    const key = `${day}|${site_id}`;
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = { site_id, day, sessions: 0, events: 0, r2_objects: 0, r2_bytes: 0 }));
-    return r;
-  };
-  let complete = true;
-  for (let day = startOfDay(from.getTime()); day < to && complete; day = new Date(day.getTime() + DAY_MS)) {
-    const name = day.toISOString().slice(0, 10);
-    complete = await scanPrefix(env.EVENTS, dayPrefix(day), budget, (objects) => {
-      for (const o of objects) {
-        const r = row(o.customMetadata?.site_id ?? 'unknown', name);
-        r.r2_objects++;
-        r.r2_bytes += o.size;
-      }
-    });
-  }
-  let pending = 0;
-  if (complete) complete = await scanPrefix(env.EVENTS, getCore().rootPrefix('pending'), budget, (objects) => void (pending += objects.length));
-  const quarantine = await quarantined(env.EVENTS);
-  for (const s of await sessionsPerSiteDay(sql, from, to)) {
-    const r = row(s.site_id as string, s.day as string);
-    r.sessions = s.sessions as number;
-    r.events = s.events as number;
-  }
-  const bySiteDay = [...rows.values()].sort((a, b) => (a.day === b.day ? (a.site_id < b.site_id ? -1 : 1) : a.day < b.day ? -1 : 1));
-  return {
-    from: from.toISOString(),
-    to: to.toISOString(),
-    by_site_day: bySiteDay,
-    totals: {
-      sessions: bySiteDay.reduce((n, r) => n + r.sessions, 0),
-      r2_objects: bySiteDay.reduce((n, r) => n + r.r2_objects, 0),
-      r2_bytes: bySiteDay.reduce((n, r) => n + r.r2_bytes, 0),
-      pending_markers: pending,
-      quarantined: quarantine.count,
-    },
-    quarantine,
-    tables: await tableRowCounts(sql),
-    complete,
-  };
-}
-
-// ---------------------------------------------------------------- export
-
-export interface ExportScope {
-  siteId?: string;
-  sessionId?: string;
-  from?: Date;
-  to?: Date;
-}
-
-const EXPORT_PAGE = 50;
-const encoder = new TextEncoder();
-const line = (value: object) => encoder.encode(`${JSON.stringify(value)}\n`);
-
-/**
- * The export as NDJSON: a header line, then per session one
- * `{"type":"session",…}` line followed by its events exactly as stored in R2
- * (each carries session_id, seq, i, ts, type), and a closing
- * `{"type":"export_end",…}` line, so a cut-off download is recognisable.
- * Sessions are read a page at a time and events a session at a time, so memory
- * stays bounded whatever the size of the site. The stream has a Postgres
- * client of its own (withSql), since the request's closes with the response.
- */
-export function exportStream(
-  env: AppEnv,
-  scope: ExportScope,
-  waitUntil: (p: Promise<unknown>) => void,
-): ReadableStream<Uint8Array> {
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = writable.getWriter();
-  const work = withSql(env, async (sql) => {
-    let sessions = 0;
-    let events = 0;
-    try {
-      await writer.write(line({ type: 'export', generated_at: new Date().toISOString(), scope: scopeText(scope) }));
-      let afterId: string | null = null;
-      for (;;) {
-        const page = await sessionsForExport(sql, scope, afterId, EXPORT_PAGE);
-        for (const row of page) {
-          const s = row as Record<string, unknown> & StoredSession;
-          await writer.write(line({ type: 'session', ...s }));
-          // A window at a time: memory stays bounded whatever the session's size.
-          await forEachReplayWindow(env.EVENTS, s, async (ndjson, stats) => {
-            if (!ndjson.length) return;
-            await writer.write(ndjson);
-            if (ndjson[ndjson.length - 1] !== 10) await writer.write(encoder.encode('\n'));
-            events += stats.lines;
-          });
-          sessions++;
-        }
-        if (page.length < EXPORT_PAGE) break;
-        afterId = String(page[page.length - 1].id);
-      }
-      await writer.write(line({ type: 'export_end', sessions, events }));
-      await writer.close();
-    } catch (err) {
-      console.error('export failed', err);
-      await writer.write(line({ type: 'export_error', sessions, events, message: 'The export stopped early; run it again.' })).catch(() => undefined);
-      await writer.close().catch(() => undefined);
-    }
-  });
-  waitUntil(work);
-  return readable;
-}
-
-function scopeText(s: ExportScope) {
-  return {
-    site_id: s.siteId ?? null,
-    session_id: s.sessionId ?? null,
-    from: s.from?.toISOString() ?? null,
-    to: s.to?.toISOString() ?? null,
-  };
-}
-
-// ---------------------------------------------------------------- clear
 
 export interface ClearResult {
   sessions_deleted: number;
@@ -389,45 +243,4 @@ export async function clearWithAudit(env: AppEnv, sql: Sql, actor: Actor, scope:
 
 function clearTarget(s: ClearScope) {
   return { session_id: s.sessionId ?? null, site_id: s.siteId ?? null, before: s.before?.toISOString() ?? null };
-}
-
-// ---------------------------------------------------------------- retention
-
-/**
- * The daily retention run: each site's sessions that started before its
- * retention window (whole UTC days) leave R2, Postgres and the cache, and R2
- * days older than every site's window are swept (objects no row points at).
- * What the budget leaves for tomorrow, tomorrow's run continues.
- */
-export async function enforceRetention(env: AppEnv, sql: Sql, now = Date.now()) {
-  const budget = new CallBudget(R2_CALL_BUDGET);
-  const policies = await retentionPolicies(sql);
-  const today = startOfDay(now).getTime();
-  const perSite: Record<string, { before: string; sessions_deleted: number; complete: boolean }> = {};
-  let sessions = 0;
-  let keys = 0;
-  let complete = true;
-  for (const p of policies) {
-    const before = new Date(today - p.retention_days * DAY_MS);
-    const r = await clearStorage(env, sql, { siteId: p.id, before }, budget);
-    sessions += r.sessions_deleted;
-    keys += r.r2_keys_deleted;
-    complete &&= r.complete;
-    if (r.sessions_deleted || r.page_rows_deleted || !r.complete) {
-      perSite[p.id] = { before: before.toISOString(), sessions_deleted: r.sessions_deleted, complete: r.complete };
-    }
-  }
-  if (policies.length && complete) {
-    const oldest = new Date(today - Math.max(...policies.map((p) => p.retention_days)) * DAY_MS);
-    const swept = await deleteDaysBefore(env.EVENTS, oldest, budget);
-    keys += swept.keys;
-    complete = swept.complete;
-  }
-  // A tombstone matters while a batch of its session could still arrive (its
-  // start + 24 h); two days on, a purged one can go.
-  await pruneTombstones(sql, new Date(now - 2 * DAY_MS));
-  if (sessions || keys) {
-    await insertAudit(sql, { kind: 'system', id: 'retention' }, 'storage.retention', {}, { sessions_deleted: sessions, r2_keys_deleted: keys, complete, sites: perSite });
-  }
-  return { sessions_deleted: sessions, r2_keys_deleted: keys, complete };
 }
