@@ -155,6 +155,20 @@ describe('compressed replay', () => {
     assert.deepEqual(lines.map((l) => l.type), ['click']);
   });
 
+  it('keeps whether session/start asked for a recording, for the replay view to say why there is none', async () => {
+    await stack.db.query(`UPDATE sites SET replay_sample_rate = 1 WHERE id = 'site_replay'`);
+    const sampled = await startSession(stack, siteId);
+    await seedSite(stack, 'site_unsampled', { replay_enabled: true });
+    await stack.db.query(`UPDATE sites SET replay_sample_rate = 0 WHERE id = 'site_unsampled'`);
+    const unsampled = await startSession(stack, 'site_unsampled');
+    for (const [s, want] of [[sampled, true], [unsampled, false]] as const) {
+      const res = await asToken(stack, token, `/api/sessions/${s.session_id}`);
+      if (res.status === 200) assert.equal(((await res.json()) as { session: { replay_sampled: boolean } }).session.replay_sampled, want);
+      const row = (await stack.db.query('SELECT replay_sampled FROM sessions WHERE id = $1', [s.session_id])).rows[0];
+      assert.equal(row.replay_sampled, want);
+    }
+  });
+
   it('compacts into gzip segments, reads plain objects of earlier versions beside them, and serves gzip', async () => {
     const id = 'plain_then_gzip_1';
     const startedAt = new Date(Date.now() - 2 * 86_400_000);
