@@ -2,14 +2,14 @@
 // demand) when the session carries a DOM recording, else the page drawn from
 // its events (title, scroll depth, clicks), at the clock's moment.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SessionRow } from '../api';
+import type { SessionSummary } from '../api';
 import { cls } from '../cls';
 import { clock as clockText, pathOf } from '../format';
 import type { ReplayClock } from './clock';
 import { loadPlayer } from './load';
 import { pageAt, type PageState, type Timeline } from './timeline';
 
-export function Stage(props: { clock: ReplayClock; tl: Timeline; session: SessionRow }) {
+export function Stage(props: { clock: ReplayClock; tl: Timeline; session: SessionSummary }) {
   const { clock, tl } = props;
   const hasDom = tl.rrweb.some((e) => e.type === 2);
   const stage = useRef<HTMLDivElement>(null);
