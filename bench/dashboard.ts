@@ -8,7 +8,8 @@
 //   2. the same endpoints where rollups cannot answer and session rows are
 //      scanned: the range ending a millisecond before midnight, and a filter;
 //   3. the dashboard's overview in Chromium, logged in, from navigation until
-//      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days;
+//      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days,
+//      and every other analytics view over 30 days until nothing is loading;
 //   4. conversion analytics over the sessions' paths: a 4-step funnel, goal
 //      conversions per country for 3 goals, journeys from the top entry page
 //      (bench/out/conversions.json; `--conversions` measures only these).
@@ -154,6 +155,46 @@ async function conversionTimings(db: pg.Client, get: (path: string) => Promise<R
   return { funnel, goal_breakdown: breakdown, journey, funnel_steps: report.steps.map((s) => s.sessions) };
 }
 
+/** Every analytics view but the overview, by its address, 30 days (the overview is timed above with its own panels). */
+const VIEWS: [string, string][] = [
+  ['pages', '/app/pages'],
+  ['sources', '/app/sources'],
+  ['locations', '/app/locations'],
+  ['devices', '/app/devices'],
+  ['engagement', '/app/engagement'],
+  ['realtime', '/app/realtime'],
+  ['heatmaps', '/app/heatmaps'],
+  ['conversions', '/app/conversions'],
+  ['errors', '/app/errors'],
+  ['sessions', '/app/sessions'],
+  ['storage', '/app/storage'],
+];
+
+/**
+ * Each view in Chromium as a person opens it: from navigation until its
+ * heading is drawn and nothing on the page is still loading (no aria-busy, no
+ * skeleton); median of PAGE_RUNS loads after a first visit.
+ */
+async function everyView(page: import('playwright-core').Page, url: string) {
+  const drawn = async (path: string) => {
+    const t = performance.now();
+    await page.goto(`${url}${path}`);
+    await page.waitForSelector('.view h1');
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], .skeleton'), undefined, { timeout: 60_000 });
+    return performance.now() - t;
+  };
+  const out: Record<string, { median_ms: number; max_ms: number }> = {};
+  for (const [name, view] of VIEWS) {
+    const path = `${view}?site=${SITE}&range=30d`;
+    await drawn(path);
+    const times: number[] = [];
+    for (let k = 0; k < PAGE_RUNS; k++) times.push(await drawn(path));
+    out[name] = { median_ms: pct(times, 50), max_ms: Math.round(Math.max(...times)) };
+    log(`${name} page: ${out[name].median_ms} ms`);
+  }
+  return out;
+}
+
 async function main() {
   const server = await startPostgres({ statementStats: false });
   const persist = mkdtempSync(join(tmpdir(), 'edgereplay-bench-dash-'));
@@ -286,6 +327,7 @@ async function main() {
     const page30 = DAYS >= 30 ? await overviewPage('30d') : null;
     const page7 = await overviewPage('7d');
     log(`overview page: 30 days ${page30?.median_ms} ms, 7 days ${page7.median_ms} ms`);
+    const views = SCALE ? null : await everyView(page, url);
     let pageYear = null;
     if (DAYS >= 365) {
       const times: number[] = [];
@@ -315,6 +357,8 @@ async function main() {
       overview_page_30d: page30,
       overview_page_7d: page7,
       overview_page_12mo: pageYear,
+      views_30d: views,
+      views_max_ms: views ? Math.max(...Object.values(views).map((v) => v.median_ms)) : null,
     };
     writeFileSync(`${OUT}${SCALE ? 'dashboard-scale' : 'dashboard'}.json`, JSON.stringify(result, null, 2));
     log(`wrote bench/out/${SCALE ? 'dashboard-scale' : 'dashboard'}.json`);

@@ -123,7 +123,14 @@ const wrangler = spawn(
   {
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
-    env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl, WRANGLER_SEND_METRICS: 'false' },
+    env: {
+      ...process.env,
+      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl,
+      WRANGLER_SEND_METRICS: 'false',
+      // Local requests get Miniflare's placeholder Request.cf either way; not asking
+      // workers.cloudflare.com for it keeps an offline start free of a stack trace.
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
+    },
   },
 );
 children.push(wrangler);
@@ -142,5 +149,23 @@ edgereplay is running at ${url}
   API token:  ${facts.api_token}
   Health:     ${url}/health
 
+The scheduled jobs run here as deployed (every 5 minutes; the daily one at 03:17 UTC).
 The same facts are in ${LOCAL}/dev.json. Ctrl-C stops everything.
 `);
+
+// wrangler dev does not fire cron triggers on its own; without them a local
+// dashboard would never see idle sessions end, deferred batches reconciled,
+// sessions compacted or the cache caught up. Fired here on the schedules of
+// wrangler.toml through wrangler's own scheduled handler.
+const fire = (cron) =>
+  fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`).catch((err) => console.error(`cron ${cron}: ${err.message}`));
+let lastDaily = new Date().toISOString().slice(0, 10);
+setInterval(() => {
+  fire('*/5 * * * *');
+  const now = new Date();
+  const day = now.toISOString().slice(0, 10);
+  if (day !== lastDaily && now.getUTCHours() * 60 + now.getUTCMinutes() >= 3 * 60 + 17) {
+    lastDaily = day;
+    fire('17 3 * * *');
+  }
+}, 5 * 60_000).unref();

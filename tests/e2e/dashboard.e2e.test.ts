@@ -173,6 +173,8 @@ describe('dashboard and replay viewer in Chromium', () => {
   it('asks for a login, refuses a wrong password and logs in with the form', async () => {
     await page.goto(`${stack.url}/app/sessions`);
     await page.waitForURL(/\/app\/login\?next=/);
+    await page.waitForSelector('#email');
+    assert.equal(await page.locator('.boot').count(), 0, 'the shell\'s loading line is gone once the page is drawn');
     await shot('login');
     await page.fill('#email', ADMIN.email);
     await page.fill('#password', 'not-the-password');
@@ -182,6 +184,9 @@ describe('dashboard and replay viewer in Chromium', () => {
     await page.click('button[type=submit]');
     await page.waitForURL(/\/app\/sessions\?site=shop/);
     await page.waitForSelector('table.sessions');
+    await page.reload();
+    await page.waitForSelector('table.sessions');
+    assert.equal(await page.locator('.boot').count(), 0, 'nor is it left beside the app drawn straight from the shell');
   });
 
   it('shows the overview: six totals against the previous period, a chart and the top lists, as the API counts them', async () => {

@@ -121,6 +121,16 @@ describe('conversion analytics', () => {
       { kind: 'event', value: 'purchase' },
     ];
 
+    it('answers the goal report and breakdowns of a site that has no goals yet: its sessions, no goals', async () => {
+      const report = await get(`/api/conversions/goals/report?${q()}`);
+      assert.equal(report.status, 200, JSON.stringify(report.body));
+      assert.equal(report.body.sessions, 4);
+      assert.deepEqual(report.body.goals, []);
+      const breakdown = await get(`/api/conversions/goals/breakdown?${q()}&dim=entry_page`);
+      assert.equal(breakdown.status, 200, JSON.stringify(breakdown.body));
+      assert.ok(breakdown.body.rows.length > 0);
+    });
+
     it('counts goals for visits made before the goal existed: exact, prefix and wildcard pages, events and properties', async () => {
       const goals = [
         { name: 'Pricing', kind: 'page', match: 'exact', value: '/pricing' },

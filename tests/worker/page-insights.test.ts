@@ -142,6 +142,18 @@ describe('page insights', () => {
     assert.deepEqual(await rows(`SELECT * FROM page_snapshots WHERE session_id = $1`, [s.session_id]), []);
   });
 
+  it('counts a page view that never scrolled as having reached the top of its page only', async () => {
+    const s = await startSession(stack, siteId);
+    const t = Date.parse(s.session_started_at);
+    await sendBatch(stack, s, 0, [pageView(t + 1, 'https://example.com/unscrolled')]);
+    const depth = await api(`/api/insights/scroll?site_id=${siteId}&path=/unscrolled`);
+    assert.equal(depth.status, 200);
+    assert.equal(depth.body.page_views, 1);
+    assert.deepEqual(depth.body.depths.slice(0, 2).map((d: { depth: number; share: number; page_views: number }) => [d.depth, d.page_views, d.share]), [
+      [0, 1, 1], [10, 0, 0],
+    ]);
+  });
+
   it('answers the insight routes for the caller’s own sites only, with precise errors', async () => {
     const s = await startSession(stack, siteId);
     const t = Date.parse(s.session_started_at);

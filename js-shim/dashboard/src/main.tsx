@@ -31,6 +31,8 @@ let seq = 0;
 const root = document.getElementById('app')!;
 
 function show(next: Screen): void {
+  // The shell's "Loading edgereplay…" is not Preact's: it goes before the first draw, or it stays beside the app.
+  if (!screen) root.querySelector(':scope > .boot')?.remove();
   screen = next;
   draw(<Root screen={next} />, root);
 }

@@ -132,6 +132,8 @@ function keyFilter(sql: Sql, matchers: Matcher[]): Fragment | null {
 }
 
 function goalCounts(sql: Sql, goals: Matcher[]) {
+  // postgres.js sends an empty array as a parameter, not as nothing: a site without goals gets an empty fragment.
+  if (!goals.length) return sql``;
   return goals.map((g, k) => sql`, count(*) FILTER (WHERE ${hasStep(sql, g)})::int AS ${sql(`g${k}`)}`);
 }
 

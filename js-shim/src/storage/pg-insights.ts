@@ -84,6 +84,9 @@ export async function scrollDepth(sql: Sql, q: RangeQuery & { path: string }) {
     FROM generate_series(0, 10) AS g(depth)
     LEFT JOIN scroll_depth_daily d ON d.depth = g.depth AND d.site_id = ${q.siteId} AND d.path = ${q.path} AND ${days(sql, q)}
     GROUP BY g.depth ORDER BY g.depth`;
+  // The tracker sends a depth only once a visitor scrolls; every page view has
+  // seen the top of its page, scrolled or not.
+  depths[0].page_views = Math.max(depths[0].page_views, views.page_views);
   return { page_views: views.page_views, depths };
 }
 
