@@ -12,7 +12,7 @@ import { readJson } from '../lib/body';
 import { query } from '../lib/db';
 import { bool, number, text, type Body } from '../lib/fields';
 import { randomId, sha256Hex, SITE_ID } from '../lib/token';
-import { dropSite, refreshSite } from '../services/sites';
+import { dropSite, refreshSite } from '../services/site-config';
 import { clearStorage } from '../services/clear';
 import { deleteSite, getSite, insertSite, listSites, updateSite, type SiteFields, type SiteRow } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';

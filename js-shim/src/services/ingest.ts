@@ -13,7 +13,7 @@ import type { IngestMeta } from '../core';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { isConnectionError } from '../lib/db';
-import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/limits';
+import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/deadline';
 import { syncSessions } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import { applyBatch, SessionErasedError } from '../storage/pg-ingest';

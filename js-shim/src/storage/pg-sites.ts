@@ -1,5 +1,5 @@
 // Sites in Postgres. Site rows are the truth the D1 cache copies
-// (services/sites.ts refreshes it after each change). Tokens, organisations
+// (services/site-config.ts refreshes it after each change). Tokens, organisations
 // and members: pg-access.ts.
 import { textArray } from './pg-access';
 import type { SiteSettings } from '../contract';
