@@ -8,12 +8,13 @@
 //      the 2xx (else 503), and reconcile applies the delta later.
 // The D1 cache copy of the session row is refreshed off the response path, and
 // not per batch: see refreshesCache.
+import { DEFAULT_BATCH_INTERVAL_MS, type BatchOutcome, type ErrorCode } from '../contract';
 import type { IngestMeta } from '../core';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { isConnectionError } from '../lib/db';
+import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/deadline';
 import { gzip } from '../lib/gzip';
-import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/limits';
 import { syncSessions } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import { applyBatch, SessionErasedError } from '../storage/pg-ingest';
@@ -22,13 +23,7 @@ import { getCore } from '../wasm';
 
 export type BatchKind = 'batch' | 'event' | 'end';
 
-export interface IngestOutcome {
-  accepted: number;
-  rejected: number;
-  reasons: Record<string, number>;
-  duplicate: boolean;
-  deferred: boolean;
-}
+export type IngestOutcome = BatchOutcome;
 
 interface Ctx {
   waitUntil(promise: Promise<unknown>): void;
@@ -36,7 +31,6 @@ interface Ctx {
 
 /** How stale the cached session row may get while a session sends batches (README, "How fresh the dashboard is"). */
 export const CACHE_REFRESH_MS = 180_000;
-const DEFAULT_BATCH_INTERVAL_MS = 20_000;
 
 /**
  * Whether this batch copies its session row into the D1 cache. session/start
@@ -54,7 +48,7 @@ export function refreshesCache(kind: BatchKind, seq: number, batchIntervalMs: nu
   return seq > 0 && seq % every === 0;
 }
 
-const retryLater = (code: string, message: string) => new ApiError(503, code, message, { 'Retry-After': '5' });
+const retryLater = (code: ErrorCode, message: string) => new ApiError(503, code, message, { 'Retry-After': '5' });
 
 /** The pending marker for one (session, seq): reconcile's to-do list. */
 export function pendingKey(sessionId: string, seq: number): string {

@@ -1,11 +1,11 @@
 // What the replay view says when a recording is missing or incomplete: the
 // snapshot still arriving or lost, a page too large to record, or why a visit
 // has no recording at all (README, "Session replay").
-import type { SessionRow, Site } from '../api';
+import type { SessionSummary, Site } from '../api';
 import type { Timeline } from './timeline';
 
 /** Why this session shows no recorded page, or what of it is missing; null when it is all there. */
-export function recordingNote(tl: Timeline, session: SessionRow, site: Site | null): { state: string; text: string } | null {
+export function recordingNote(tl: Timeline, session: SessionSummary & { replay_sampled?: boolean | null }, site: Site | null): { state: string; text: string } | null {
   const hasDom = tl.rrweb.some((e) => e.type === 2);
   const ended = Boolean(session.ended_at);
   const partial = tl.gaps.partial[0];

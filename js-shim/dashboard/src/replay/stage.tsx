@@ -2,7 +2,7 @@
 // demand) when the session carries a DOM recording, else the page drawn from
 // its events (title, scroll depth, clicks), at the clock's moment.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SessionRow, Site } from '../api';
+import type { SessionSummary, Site } from '../api';
 import { cls } from '../cls';
 import { clock as clockText, pathOf } from '../format';
 import type { ReplayClock } from './clock';
@@ -10,7 +10,7 @@ import { loadPlayer } from './load';
 import { recordingNote } from './recording';
 import { pageAt, type PageState, type Timeline } from './timeline';
 
-export function Stage(props: { clock: ReplayClock; tl: Timeline; session: SessionRow; site?: Site | null }) {
+export function Stage(props: { clock: ReplayClock; tl: Timeline; session: SessionSummary & { replay_sampled?: boolean | null }; site?: Site | null }) {
   const { clock, tl } = props;
   const hasDom = tl.rrweb.some((e) => e.type === 2);
   const stage = useRef<HTMLDivElement>(null);

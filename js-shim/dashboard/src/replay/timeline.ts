@@ -3,15 +3,10 @@
 // rrweb recording and where it starts, and what the visitor saw at any time.
 // Pure functions over the NDJSON lines of /replay/:id/events; the dashboard's
 // unit tests run them in Node.
+import type { StoredEvent } from '../../../src/contract';
 import { pathOf } from '../format';
 
-export interface StoredEvent {
-  ts: number;
-  type: string;
-  seq?: number;
-  i?: number;
-  [field: string]: unknown;
-}
+export type { StoredEvent } from '../../../src/contract';
 
 export type Kind = 'page_view' | 'click' | 'scroll' | 'custom' | 'error' | 'visibility';
 export const KINDS: { kind: Kind; label: string }[] = [
