@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../scripts/lib/postgres-server.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

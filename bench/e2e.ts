@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { SessionCredentials } from '../js-shim/src/contract.ts';
 import { migratePostgres } from '../scripts/lib/migrations.mjs';
 import { startPostgres } from '../scripts/lib/postgres-server.mjs';
 import { batchBody } from '../tests/worker/harness/factories.ts';
@@ -37,12 +38,7 @@ const SITE = 'bench';
 const started = Date.now();
 const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
 
-interface StartedSession {
-  session_id: string;
-  session_started_at: string;
-  token: string;
-  ip: string;
-}
+type StartedSession = SessionCredentials & { ip: string };
 
 // ---- CPU accounting ----------------------------------------------------------
 

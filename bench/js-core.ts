@@ -20,7 +20,7 @@
 //   through JSON.parse and one that is not an event is skipped; chunk bytes
 //   that are not UTF-8 come out with U+FFFD.
 
-import { DEFAULT_LIMITS, type Delta, type Limits } from '../js-shim/src/core.ts';
+import { DEFAULT_LIMITS, type Delta, type IngestMeta, type Limits } from '../js-shim/src/core.ts';
 
 const MAX_SEQ = 2147483647;
 const MAX_SESSION_SEQ = 49999; // Limits::max_session_seq
@@ -72,23 +72,9 @@ const lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+/** The core's ingest answer (IngestMeta) without the page insights and steps, which this baseline does not compute. */
 export type JsIngestResult =
-  | {
-      ok: true;
-      r2_key: string;
-      session_id: string;
-      session_started_at: string;
-      started_at_ms: number;
-      seq: number;
-      ended_at_ms?: number;
-      token: string;
-      site_id: string;
-      accepted: number;
-      rejected: number;
-      reasons: Partial<Record<RejectName, number>>;
-      ndjson: Uint8Array;
-      delta: Delta;
-    }
+  | (Omit<IngestMeta, 'insights' | 'steps' | 'reasons'> & { ok: true; reasons: Partial<Record<RejectName, number>>; ndjson: Uint8Array })
   | { ok: false; code: string };
 
 function isObject(v: unknown): v is JsonObject {

@@ -2,6 +2,7 @@
 // numbers, for tools) and bench/RESULTS.md (for people): every figure with its
 // target, pass or miss, and the monthly cost model.
 import { writeFileSync } from 'node:fs';
+import { replayResults, withReplaySection } from './replay-report.mjs';
 import { fileURLToPath } from 'node:url';
 import { ASSUMPTIONS, DEFAULT_RETENTION_MONTHS, monthlyCost, PRICES, PRICES_READ } from './prices.mjs';
 
@@ -75,11 +76,6 @@ export function bufferOptions(cost) {
 }
 
 /**
- * Writes results.json and RESULTS.md. An input left null (a step that
- * `node bench/run.mjs --only ...` did not run) keeps its figures from
- * `previous` (the results.json and RESULTS.md being replaced).
- */
-/**
  * The model's total with one thing changed at a time, from this run's counts:
  * what each way of meeting the $50 target is worth.
  */
@@ -101,7 +97,12 @@ export function levers(counts) {
   ].map((l) => ({ ...l, usd: Math.round(l.usd * 100) / 100 }));
 }
 
-export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, previous = null }) {
+/**
+ * Writes results.json and RESULTS.md. An input left null (a step that
+ * `node bench/run.mjs --only ...` did not run) keeps its figures from
+ * `previous` (the results.json and RESULTS.md being replaced).
+ */
+export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, dashboard, dashboardScale, heatmap, replay, sizes, seconds, previous = null }) {
   const counts = { ...cost, cpu_ms_per_session: sessionCpuMs(cost, workerCpu.cpu_ms) };
   const results = {
     ingest_speedup_vs_js: core?.ingest_speedup_vs_js,
@@ -182,8 +183,19 @@ export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, da
   for (const o of [results, extra]) {
     for (const [k, v] of Object.entries(o)) if (v === undefined || v === null || Number.isNaN(v)) o[k] = previous?.results[k] ?? v;
   }
-  writeFileSync(`${BENCH}results.json`, JSON.stringify({ ...results, ...extra, machine }, null, 2) + '\n');
-  writeFileSync(`${BENCH}RESULTS.md`, markdown({ machine, core, callgrind, cost, counts, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, results: { ...results, ...extra }, model, firstMonth, previous }));
+  const REPLAY_KEYS = ['replay_bytes_per_recorded_minute', 'max_snapshot_bytes_stored', 'replay_ndjson_bytes_per_recorded_minute', 'replay_ms_spa_visit_compacted', 'replay_ms_largest_snapshot'];
+  const replayFigures = replay
+    ? replayResults(replay)
+    : Object.fromEntries(REPLAY_KEYS.filter((k) => previous?.results[k] !== undefined).map((k) => [k, previous.results[k]]));
+  writeFileSync(`${BENCH}results.json`, JSON.stringify({ ...results, ...extra, ...replayFigures, machine }, null, 2) + '\n');
+  const md = markdown({ machine, core, callgrind, cost, counts, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, results: { ...results, ...extra }, model, firstMonth, previous });
+  // The replay figures' marked section: this run's, or the previous RESULTS.md's as it was.
+  const START = '<!-- replay figures: bench/replay.ts -->';
+  const END = '<!-- end of replay figures -->';
+  const old = previous?.markdown ?? '';
+  const kept = old.includes(START) && old.includes(END) ? old.slice(old.indexOf(START), old.indexOf(END) + END.length) : '';
+  const at = md.indexOf('## Sizes');
+  writeFileSync(`${BENCH}RESULTS.md`, replay ? withReplaySection(md, replay) : kept && at >= 0 ? `${md.slice(0, at)}${kept}\n\n${md.slice(at)}` : md);
 }
 
 function targets(r, cost) {

@@ -9,7 +9,9 @@
 //   5. dashboards at scale: 1M sessions over 30 days, every analytics endpoint
 //      and the overview page in Chromium (bench/dashboard.ts; bench:scale: 10M)
 //   6. heatmaps: 30 days of a busy page's click cells (bench/heatmap.ts)
-//   7. sizes of what ships, gzip level 9
+//   7. replay: bytes per recorded minute of a single-page app in Chromium, and
+//      the largest full snapshot stored and replayed whole (bench/replay.ts)
+//   8. sizes of what ships, gzip level 9
 // Needs the build `npm test` leaves (or `npm run build`): core.wasm, the
 // Worker bundle and the tracker. Intermediate figures go to bench/out/.
 import { spawnSync } from 'node:child_process';
@@ -74,6 +76,7 @@ const STEPS = {
   e2e: ['end to end: wrangler dev over loopback', 'node', ['--import', 'tsx', 'bench/e2e.ts']],
   dashboard: ['dashboards at scale: 1M sessions over 30 days', 'node', ['--import', 'tsx', 'bench/dashboard.ts']],
   heatmap: ['heatmaps: 30 days of a busy page', 'node', ['--import', 'tsx', 'bench/heatmap.ts']],
+  replay: ['replay: bytes per recorded minute, largest snapshot', 'node', ['--import', 'tsx', 'bench/replay.ts']],
 };
 
 // --report-only: rewrite results.json and RESULTS.md from bench/out/ (what
@@ -134,5 +137,5 @@ const total = reportOnly ? seconds.total : Math.round((Date.now() - started) / 1
 if (!reportOnly && !only) writeFileSync(`${OUT}seconds.json`, JSON.stringify({ ...seconds, total }));
 // bench:scale runs separately (10M sessions take a while); its last figures are kept.
 const dashboardScale = existsSync(`${OUT}dashboard-scale.json`) ? read('dashboard-scale') : null;
-writeReport({ machine, core: readIf('core'), callgrind: readIf('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: readIf('dashboard'), dashboardScale, heatmap: readIf('heatmap'), sizes, seconds: { ...seconds, total }, previous });
+writeReport({ machine, core: readIf('core'), callgrind: readIf('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: readIf('dashboard'), dashboardScale, heatmap: readIf('heatmap'), replay: (!only || only.includes('replay')) && existsSync(`${OUT}replay.json`) ? read('replay') : null, sizes, seconds: { ...seconds, total }, previous });
 console.log(`wrote bench/results.json, bench/RESULTS.md${e2e && !reportOnly ? ' and bench/e2e-throughput.png' : ''} in ${total} s`);

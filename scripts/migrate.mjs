@@ -4,9 +4,8 @@
 // non-pooled URL) and the remote D1 database named in wrangler.toml.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { migratePostgres } from './lib/migrations.mjs';
-import { freePort } from './lib/postgres-server.mjs';
+import { freePort, waitForPort } from './lib/ports.mjs';
 
 const production = process.argv.includes('--production');
 const log = (m) => console.log(`migrate: ${m}`);
@@ -15,15 +14,7 @@ async function embeddedPostgres() {
   mkdirSync('.local', { recursive: true });
   const port = await freePort();
   const child = spawn('node_modules/.bin/pglite-server', ['-d', '.local/pglite', '-p', String(port), '-m', '4'], { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 150; i++) {
-    const up = await new Promise((r) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.end(), r(true)));
-      s.once('error', () => (s.destroy(), r(false)));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForPort(port);
   return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => process.kill(-child.pid, 'SIGTERM') };
 }
 

@@ -2,27 +2,9 @@
 // Bytes go in with one copy into wasm memory and come out as one copy of a
 // view of it; event bytes are never decoded to strings or JSON here.
 
-/** Error codes of wasm/include/edgereplay/error.hpp, by numeric value. */
-export const CORE_ERRORS = [
-  'ok',
-  'bad_json',
-  'payload_too_large',
-  'bad_session_id',
-  'bad_session_started_at',
-  'session_in_future',
-  'session_expired',
-  'bad_seq',
-  'bad_events',
-  'too_many_events',
-  'bad_utf8',
-  'too_deep',
-  'bad_argument',
-  'bad_delta',
-  'out_of_memory',
-  'bad_ended_at',
-  'session_too_large',
-] as const;
-export type CoreErrorCode = (typeof CORE_ERRORS)[number];
+import { CORE_ERRORS, MAX_BATCH, MAX_BATCH_BYTES, type CoreErrorCode, type EventCounts } from './contract';
+
+type CoreFailureCode = Exclude<CoreErrorCode, 'ok'>;
 
 export interface PageCount {
   day: string; // YYYY-MM-DD (UTC day of the page_view)
@@ -31,14 +13,7 @@ export interface PageCount {
 }
 
 /** Aggregate delta of a batch (or a recount). Keys [ts, seq, i] order events. */
-export interface Delta {
-  event_count: number;
-  page_views: number;
-  clicks: number;
-  custom_events: number;
-  errors: number;
-  rrweb_events: number;
-  max_scroll_percent: number;
+export interface Delta extends EventCounts {
   first_ts?: number;
   last_ts?: number;
   duration_ms?: number;
@@ -135,14 +110,14 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxSkewMs: 5 * 60 * 1000,
   maxSessionAgeMs: 24 * 3600 * 1000,
-  maxEvents: 200,
+  maxEvents: MAX_BATCH,
   maxEventBytes: 64 * 1024,
-  maxBatchBytes: 1024 * 1024,
+  maxBatchBytes: MAX_BATCH_BYTES,
 };
 
 export interface CoreFailure {
   ok: false;
-  code: CoreErrorCode | string;
+  code: CoreFailureCode;
   message: string;
   /** The HTTP status this failure deserves. */
   status: number;
@@ -275,8 +250,9 @@ export class Core {
   }
 
   private failure(status: number): CoreFailure {
-    const { code, message } = this.meta<{ code: string; message: string }>();
-    return { ok: false, code: code ?? CORE_ERRORS[status] ?? 'unknown_error', message, status: statusOf(code) };
+    // error_code() names every Error value (tests/core/abi.test.ts holds CORE_ERRORS to error.hpp).
+    const { code, message } = this.meta<{ code: CoreFailureCode; message: string }>();
+    return { ok: false, code: code ?? (CORE_ERRORS[status] as CoreFailureCode), message, status: statusOf(code) };
   }
 
   /**

@@ -1,53 +1,16 @@
 // One error type and one renderer. Every error body is
-// {"error":{"code":"snake_case","message":"human text"}}.
+// {"error":{"code":"snake_case","message":"human text"}}, its code one of
+// the closed list in contract.ts.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorBody, ErrorCode } from './contract';
 
-/**
- * The closed list of error codes the API answers with. Core codes
- * (js-shim/src/core.ts CORE_ERRORS) pass through unchanged.
- */
-export type ErrorCode =
-  | 'bad_request'
-  | 'bad_json'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'bad_session_id'
-  | 'bad_session_started_at'
-  | 'session_in_future'
-  | 'session_expired'
-  | 'bad_seq'
-  | 'bad_events'
-  | 'too_many_events'
-  | 'bad_utf8'
-  | 'too_deep'
-  | 'bad_ended_at'
-  | 'session_too_large'
-  | 'bad_token'
-  | 'unknown_site'
-  | 'origin_not_allowed'
-  | 'do_not_track'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'banned'
-  | 'password_required'
-  | 'account_exists'
-  | 'misconfigured'
-  | 'conflict'
-  | 'seq_conflict'
-  | 'session_erased'
-  | 'confirmation_required'
-  | 'not_found'
-  | 'storage_unavailable'
-  | 'database_unavailable'
-  | 'scan_timeout'
-  | 'rate_limited'
-  | 'internal_error';
+export type { ErrorCode };
 
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: ErrorCode | string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
@@ -55,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string) {
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
 }
 

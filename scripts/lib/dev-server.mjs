@@ -6,11 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { ensureAdmin, generatePassword } from './admin.mjs';
 import { migratePostgres } from './migrations.mjs';
-import { freePort } from './postgres-server.mjs';
+import { freePort, waitForPort } from './ports.mjs';
 
 const LOCAL = '.local';
 const PORT = Number(process.env.PORT ?? 8787);
@@ -22,22 +21,6 @@ function step(cmd, args, opts = {}) {
     console.error(`start: ${cmd} ${args.join(' ')} failed`);
     process.exit(r.status ?? 1);
   }
-}
-
-function waitForPort(port, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = netConnect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.end(), resolve()));
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > until) reject(new Error(`nothing listens on ${port}`));
-        else setTimeout(attempt, 200);
-      });
-    };
-    attempt();
-  });
 }
 
 // Children run in their own process groups, so stopping one stops what it

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { API_ERRORS, CORE_ERRORS, EVENT_TYPES, MAX_BATCH, MAX_BATCH_BYTES } from '../../js-shim/src/contract.ts';
 import { coreModule, loadCore } from './load-core.ts';
 
 const START = '2026-11-22T23:59:50.123Z';
@@ -224,4 +225,39 @@ test('the key layout reads back through the ABI: day prefixes, markers, roots an
   assert.deepEqual(core.parseKey(compacted.key), { kind: 'compacted', session_id: SID, day: '2026-11-22' });
   assert.equal(core.parseKey('sessions/../x'), null);
   assert.equal(core.markerKey('pending', '../x', 1).ok, false);
+});
+
+const source = (path: string) => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
+
+test("the contract's core error codes are error.hpp's Error values, in their numeric order, each named by error_code()", () => {
+  const values = [...source('wasm/include/edgereplay/error.hpp').matchAll(/^\s*(\w+) = (\d+),/gm)].map((m) => [m[1], Number(m[2])] as const);
+  assert.ok(values.length > 10, 'read the enum');
+  assert.deepEqual(values.map(([, n]) => n), values.map((_, i) => i), 'values run 0, 1, 2, … with no gap');
+  assert.deepEqual(values.map(([name]) => name), [...CORE_ERRORS]);
+  const named = Object.fromEntries([...source('wasm/src/error.cpp').matchAll(/case Error::(\w+): return "(\w+)";/g)].map((m) => [m[1], m[2]]));
+  for (const code of CORE_ERRORS) assert.equal(named[code], code, `error_code(Error::${code})`);
+});
+
+test('every error code the core answers with is in the closed list the API documents', () => {
+  const core = loadCore();
+  const refused = core.ingestBatch(batch({ events: [] }), NOW);
+  assert.equal(refused.ok, false);
+  if (!refused.ok) assert.ok((CORE_ERRORS as readonly string[]).includes(refused.code), refused.code);
+  const apiCodes = new Set<string>([...CORE_ERRORS.filter((c) => c !== 'ok'), ...API_ERRORS]);
+  assert.equal(apiCodes.size, CORE_ERRORS.length - 1 + API_ERRORS.length, 'no code is listed twice');
+});
+
+test("the contract's event types are the core's EventType names", () => {
+  const hpp = source('wasm/include/edgereplay/event.hpp').match(/enum class EventType : \w+ \{([^}]*)\}/);
+  assert.ok(hpp, 'read the enum');
+  const names = hpp[1].split(',').map((s) => s.trim()).filter((s) => s && s !== 'unknown');
+  assert.deepEqual(names, [...EVENT_TYPES]);
+});
+
+test("the contract's batch limits are the core's defaults", () => {
+  const hpp = source('wasm/include/edgereplay/batch.hpp');
+  const limit = (name: string) => hpp.match(new RegExp(`${name} = ([^;]+);`))?.[1];
+  assert.equal(limit('max_events'), String(MAX_BATCH));
+  assert.equal(limit('max_batch_bytes'), '1024 * 1024');
+  assert.equal(MAX_BATCH_BYTES, 1024 * 1024);
 });

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiParams, change, previousRange, readQuery, resolveRange, sharedParams, withParams } from '../../js-shim/dashboard/src/state.ts';
 import { bytes, clock, compact, dayRange, duration } from '../../js-shim/dashboard/src/format.ts';
+import { recordingNote } from '../../js-shim/dashboard/src/replay/recording.ts';
 import { buildTimeline, idleRanges, momentIndexAt, pageAt, parseMoment, skipIdle, type StoredEvent } from '../../js-shim/dashboard/src/replay/timeline.ts';
 
 const TODAY = '2026-03-10';
@@ -145,5 +146,33 @@ describe('replay timeline', () => {
     assert.deepEqual(plain.rrweb, []);
     assert.equal(plain.duration, 1);
     assert.equal(buildTimeline([]).moments.length, 0);
+  });
+});
+
+describe('replay completeness', () => {
+  const session = (extra: object = {}) => ({ ended_at: null, replay_sampled: true, ...extra }) as any;
+  const site = (extra: object = {}) => ({ replay_enabled: true, replay_sample_rate: 0.25, ...extra }) as any;
+  const rr = (ts: number, data: object): StoredEvent => ({ ts, seq: 0, i: 0, type: 'rrweb', data } as StoredEvent);
+  const pv: StoredEvent = { ts: 1, seq: 0, i: 0, type: 'page_view', url: '/' } as StoredEvent;
+
+  it('says a snapshot sent in parts is still arriving while the session is open, and lost once it ended', () => {
+    const tl = buildTimeline([pv, rr(2, { part: 'a1', of: 5, have: 3 })]);
+    assert.equal(recordingNote(tl, session(), site())?.state, 'arriving');
+    assert.match(recordingNote(tl, session(), site())!.text, /3 of 5 parts/);
+    assert.equal(recordingNote(tl, session({ ended_at: '2026-03-10T00:00:00Z' }), site())?.state, 'lost');
+  });
+
+  it('says why a page has no recording: too large, replay off, not sampled, or the page opted out', () => {
+    assert.equal(recordingNote(buildTimeline([pv, rr(2, { too_large: 45e6, event_type: 2 })]), session(), site())?.state, 'too_large');
+    assert.equal(recordingNote(buildTimeline([pv]), session(), site({ replay_enabled: false }))?.state, 'replay_off');
+    assert.match(recordingNote(buildTimeline([pv]), session({ replay_sampled: false }), site())!.text, /not sampled .*25%/);
+    assert.match(recordingNote(buildTimeline([pv]), session(), site())!.text, /data-replay="false"/);
+  });
+
+  it('says nothing when the recording is whole, and names a lost full snapshot', () => {
+    const whole = buildTimeline([pv, rr(2, { type: 4, timestamp: 2, data: {} }), rr(3, { type: 2, timestamp: 3, data: {} })]);
+    assert.equal(recordingNote(whole, session(), site()), null);
+    const noSnapshot = buildTimeline([pv, rr(2, { type: 4, timestamp: 2, data: {} })]);
+    assert.equal(recordingNote(noSnapshot, session({ ended_at: '2026-03-10T00:00:00Z' }), site())?.state, 'lost');
   });
 });

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { asUser, logIn as apiLogIn, makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, serveSite, watchSessions } from './harness.ts';
+import { launchBrowser, requestText, serveSite, watchSessions } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
@@ -72,7 +72,7 @@ describe('dashboard and replay viewer in Chromium', () => {
   async function recordVisit(): Promise<string> {
     const visitor = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const sessions = watchSessions(visitor);
-    const snapshot = visitor.waitForRequest((r) => (r.postData() ?? '').includes('"type":"rrweb"'));
+    const snapshot = visitor.waitForRequest((r) => requestText(r).includes('"type":"rrweb"'));
     await visitor.goto(`${shop.url}/`);
     await snapshot;
     for (const [x, y] of [[200, 200], [420, 260], [560, 330], [600, 350]]) {

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { storedText } from '../worker/harness/factories.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -28,9 +29,10 @@ export async function launchBrowser(as: 'person' | 'bot' = 'person'): Promise<Br
  * Serves a page of tests/e2e/site/ for every path (an SPA), with the snippet
  * filled in: index.html by default, or another page such as shop.html.
  */
-export async function serveSite(workerUrl: string, siteId: string, attrs = '', page = 'index.html'): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveSite(workerUrl: string, siteId: string, attrs = '', page = 'index.html', fill: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
   const template = readFileSync(new URL(`./site/${page}`, import.meta.url), 'utf8');
-  const html = template.replace('{{WORKER}}', workerUrl).replace('{{SITE}}', siteId).replace('{{ATTRS}}', attrs);
+  let html = template.replace('{{WORKER}}', workerUrl).replace('{{SITE}}', siteId).replace('{{ATTRS}}', attrs);
+  for (const [name, value] of Object.entries(fill)) html = html.replaceAll(`{{${name}}}`, value);
   const server: Server = createServer((req, res) => {
     if (req.url === '/favicon.ico') return res.writeHead(204).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
@@ -53,7 +55,7 @@ async function readAll(bucket: R2Bucket, part = ''): Promise<string> {
       if (!o.key.includes(part)) continue;
       const object = await bucket.get(o.key);
       // Gone, or replaced while read (a compaction finishing): read the listing again.
-      const body = object ? await object.text().catch(() => null) : null;
+      const body = object ? await object.arrayBuffer().then((b) => storedText(new Uint8Array(b))).catch(() => null) : null;
       if (body === null) complete = false;
       else text += body;
     }
@@ -102,4 +104,10 @@ export function watchSessions(page: Page) {
 /** All bytes in the bucket, for "this text appears nowhere" checks. */
 export async function everything(bucket: R2Bucket): Promise<string> {
   return readAll(bucket);
+}
+
+/** A tracking request's JSON text: the replay recorder's batches are gzip, the core tracker's plain. */
+export function requestText(r: { postDataBuffer(): Buffer | null }): string {
+  const body = r.postDataBuffer();
+  return body ? storedText(new Uint8Array(body)) : '';
 }

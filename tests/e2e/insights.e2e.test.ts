@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, serveSite, watchSessions } from './harness.ts';
+import { launchBrowser, requestText, serveSite, watchSessions } from './harness.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
 const ADMIN = { email: 'heat-owner@example.com', password: 'owner-password-1' };
@@ -63,7 +63,7 @@ describe('heatmaps, rage and dead clicks and errors in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: px, height: 800 }, userAgent: ua });
     const p = await context.newPage();
     const sessions = watchSessions(p);
-    const snapshot = p.waitForRequest((r) => (r.postData() ?? '').includes('"type":"rrweb"'));
+    const snapshot = p.waitForRequest((r) => requestText(r).includes('"type":"rrweb"'));
     await p.goto(`${site.url}${path}`);
     await snapshot;
     await p.waitForTimeout(300);

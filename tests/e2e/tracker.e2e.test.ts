@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { everything, launchBrowser, serveSite, storedLines, watchSessions } from './harness.ts';
+import { everything, launchBrowser, requestText, serveSite, storedLines, watchSessions } from './harness.ts';
 
 const TYPED = ['visitor-secret@example.com', 'hunter2-password', 'my private note'];
 
@@ -210,7 +210,7 @@ describe('DOM replay in Chromium', () => {
     const page = await browser.newPage();
     const sessions = watchSessions(page);
     const chunk = page.waitForRequest((r) => /tracker-replay\.[0-9a-f]{10}\.js$/.test(r.url()));
-    const snapshot = page.waitForRequest((r) => (r.postData() ?? '').includes('"type":"rrweb"'));
+    const snapshot = page.waitForRequest((r) => requestText(r).includes('"type":"rrweb"'));
     await page.goto(`${site.url}/`);
     await chunk;
     await snapshot; // the recorder runs and its full snapshot went out on its own

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../../scripts/lib/postgres-server.mjs';
+import { freePort } from '../../scripts/lib/ports.mjs';
 import { batchBody, mixedEvents, type StartedSession } from '../worker/harness/factories.ts';
 
 const REPO = process.cwd();

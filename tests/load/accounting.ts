@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
-import { batchBody, type Event } from '../worker/harness/factories.ts';
+import { batchBody, storedText, type Event } from '../worker/harness/factories.ts';
 import { ignoreProxySocketErrors } from '../worker/harness/proxy-socket-errors.ts';
 import { rootPrefix } from '../worker/harness/stored.ts';
 
@@ -166,7 +166,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
       for (const o of page.objects) {
         const object = await bucket.get(o.key);
         if (!object) continue;
-        for (const line of (await object.text()).split('\n')) {
+        for (const line of storedText(new Uint8Array(await object.arrayBuffer())).split('\n')) {
           if (!line) continue;
           const e = JSON.parse(line);
           seen.add(`${e.session_id}|${e.seq}|${e.i}`);

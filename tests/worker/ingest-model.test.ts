@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { seedSite, startStack, type Stack } from './harness/stack.ts';
 import { startSession } from './harness/session.ts';
-import { batchBody, type Event, type StartedSession } from './harness/factories.ts';
+import { batchBody, inflated, type Event, type StartedSession } from './harness/factories.ts';
 import { asUser, logIn, makeAdmin, type Login } from './harness/accounts.ts';
 import { chunkKey, pendingKey, placeSession, rootPrefix } from './harness/stored.ts';
 import { loadCore } from '../core/load-core.ts';
@@ -276,7 +276,7 @@ async function storedLines(stack: Stack, s: StartedSession) {
   const bodies = new Map<string, Uint8Array>();
   for (const o of listed.objects) {
     const obj = await bucket.get(o.key);
-    bodies.set(o.key, new Uint8Array(await obj!.arrayBuffer()));
+    bodies.set(o.key, inflated(new Uint8Array(await obj!.arrayBuffer())));
     const kind = core.parseKey(o.key)?.kind;
     if ((kind === 'compacted' || kind === 'segment') && o.customMetadata?.seqs) covered = covered ? `${covered},${o.customMetadata.seqs}` : o.customMetadata.seqs;
   }

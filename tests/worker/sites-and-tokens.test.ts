@@ -6,19 +6,10 @@ import assert from 'node:assert/strict';
 import { resetStatements, seedSite, startStack, workerStatements, type Stack } from './harness/stack.ts';
 import { sendBatch } from './harness/session.ts';
 import { pageView, sha256Hex } from './harness/factories.ts';
+import type { Site } from '../../js-shim/src/contract.ts';
 import { asToken, asUser, errorCode, logIn, makeAdmin, type Login } from './harness/accounts.ts';
 import { dayPrefix } from './harness/stored.ts';
 
-interface Site {
-  id: string;
-  name: string;
-  domain: string;
-  allowed_origins: string[];
-  replay_enabled: boolean;
-  replay_sample_rate: number;
-  retention_days: number;
-  respect_dnt: boolean;
-}
 
 describe('sites and API tokens', () => {
   let stack: Stack;

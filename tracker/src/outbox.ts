@@ -1,20 +1,13 @@
 // The tracker's delivery rules, kept apart from the DOM so they can be tested
-// on their own: batches of at most 200 events, each with its seq fixed when
-// it is cut (a retry resends the same seq, so the server counts it once),
+// on their own: batches of at most the server's max_batch events, each with
+// its seq fixed when it is cut (a retry resends the same seq, so the server counts it once),
 // kept in a bounded localStorage outbox until the server has answered.
 
-export type Ev = { type: string; ts: number; [k: string]: unknown };
+import type { BatchBody, TrackedEvent } from '../../js-shim/src/contract';
 
+export type Ev = TrackedEvent;
 /** The wire body of a batch: it carries its session's credentials. */
-export type Body = {
-  session_id: string;
-  session_started_at: string;
-  token: string;
-  seq: number;
-  events: Ev[];
-  /** Present on the session's final batch (POST /track/session/end). */
-  ended_at?: number;
-};
+export type Body = BatchBody;
 
 /**
  * A batch waiting for delivery. No expiry of its own: past the server's
@@ -22,7 +15,6 @@ export type Body = {
  */
 export type Pending = Body;
 
-export const MAX_BATCH = 200;
 export const FLUSH_AT = 50;
 const OUTBOX_LIMIT = 30;
 

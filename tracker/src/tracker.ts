@@ -1,15 +1,22 @@
 // edgereplay's tracker: cookieless, batched, private. Budget: 2 KB gzip (the
 // build fails past it). Everything runs inside `guard`, so nothing here can
 // throw into the host page.
-import { backoff, FLUSH_AT, idOf, MAX_BATCH, readJson, readOutbox, writeOutbox, type Body, type Ev, type Pending } from './outbox';
+import { MAX_BATCH, type SessionStart } from '../../js-shim/src/contract';
+import { backoff, FLUSH_AT, idOf, readJson, readOutbox, writeOutbox, type Body, type Ev, type Pending } from './outbox';
 
 declare const REPLAY_FILE: string; // set by the build: tracker-replay.<hash>.js
 
 // The server's session/start answer, plus the next seq and the last activity.
-type Session = { session_id: string; session_started_at: string; token: string; batch_interval_ms: number; replay: boolean; seq: number; la: number };
+type Session = SessionStart & { seq: number; la: number };
 type Queued = { (...args: unknown[]): void; q?: IArguments[] };
 
-const w = window as unknown as Window & { edgereplay?: Queued; __er_record?: (emit: (e: { timestamp: number; type: number }) => void) => void };
+// The replay chunk, once loaded, records through push/flush and may set
+// __er_z, which gzips a batch body (CompressionStream) before it is sent.
+const w = window as unknown as Window & {
+  edgereplay?: Queued;
+  __er_record?: (push: (e: Omit<Ev, 'ts'> & { ts?: number }) => void, flush: () => void) => void;
+  __er_z?: (body: string) => Promise<Uint8Array>;
+};
 const d = document;
 const n = navigator as Navigator & { globalPrivacyControl?: boolean };
 const script = d.currentScript as HTMLScriptElement | null;
@@ -63,7 +70,7 @@ guard(() => {
   let url = location.href;
 
   const post = async (path: string, body: string, beacon?: boolean) =>
-    beacon && n.sendBeacon(api + path, body) ? 202 : (await fetch(api + path, { method: 'POST', body, keepalive: body.length < 6e4 })).status;
+    beacon && n.sendBeacon(api + path, body) ? 202 : (await fetch(api + path, { method: 'POST', body: w.__er_z ? await w.__er_z(body) : body, keepalive: body.length < 6e4 })).status;
 
   function deliver(p: Pending, beacon?: boolean) {
     const id = idOf(p);
@@ -86,10 +93,12 @@ guard(() => {
   }
   const retry = () => outbox.forEach((p) => deliver(p));
 
+  // Batches of at most the server's max_batch events (a session stored by an
+  // earlier tracker has none: then the contract's).
+  // Called only with a session (flush and "end" check first).
   function cut(end?: number) {
-    if (!s) return;
     do {
-      const b: Body = { session_id: s.session_id, session_started_at: s.session_started_at, token: s.token, seq: s.seq++, events: queue.splice(0, MAX_BATCH) };
+      const b: Body = { session_id: s!.session_id, session_started_at: s!.session_started_at, token: s!.token, seq: s!.seq++, events: queue.splice(0, s!.max_batch || MAX_BATCH) };
       if (end && !queue.length) b.ended_at = end;
       outbox.push(b);
     } while (queue.length);
@@ -138,16 +147,11 @@ guard(() => {
     }
     retry();
     flush();
-    setInterval(guard(flush), s!.batch_interval_ms || 2e4);
+    setInterval(guard(flush), s!.batch_interval_ms); // always a positive number (routes/track.ts)
     if (s!.replay && attr('replay') != 'false') {
       const el = d.createElement('script');
       el.src = api + '/' + REPLAY_FILE;
-      el.onload = guard(() =>
-        w.__er_record!((e) => {
-          push({ type: 'rrweb', ts: e.timestamp, data: e });
-          if (e.type == 2) flush(); // a full snapshot is large: send it on its own
-        }),
-      );
+      el.onload = guard(() => w.__er_record!(push, flush));
       d.head.appendChild(el);
     }
   }
@@ -210,10 +214,7 @@ guard(() => {
 
   // Single-page apps: a page view whenever the URL changes.
   const changed = () => {
-    if (location.href != url) {
-      url = location.href;
-      pageView();
-    }
+    if (url != (url = location.href)) pageView();
   };
   const safeChanged = guard(changed);
   for (const m of ['pushState', 'replaceState'] as const) {

@@ -115,18 +115,7 @@ export interface Org {
   site_ids: string[] | null;
 }
 
-export interface Site {
-  id: string;
-  organization_id: string;
-  name: string;
-  domain: string;
-  allowed_origins: string[];
-  replay_enabled: boolean;
-  replay_sample_rate: number;
-  retention_days: number;
-  respect_dnt: boolean;
-  created_at: string;
-}
+export type { Site } from '../../src/contract';
 
 export interface Overview {
   sessions: number;
@@ -169,32 +158,7 @@ export interface Row {
   visitors?: number;
 }
 
-export interface SessionRow {
-  id: string;
-  site_id: string;
-  started_at: string;
-  last_seen_at: string;
-  ended_at: string | null;
-  entry_page: string | null;
-  exit_page: string | null;
-  referrer_domain: string | null;
-  utm_source: string | null;
-  utm_medium?: string | null;
-  utm_campaign?: string | null;
-  country: string | null;
-  device: string | null;
-  browser: string | null;
-  os: string | null;
-  screen?: string | null;
-  language?: string | null;
-  event_count: number;
-  page_views: number;
-  clicks: number;
-  custom_events: number;
-  errors: number;
-  rrweb_events?: number;
-  max_scroll_percent: number;
-  duration_ms: number;
-}
+/** A row of the session list. */
+export type { SessionSummary } from '../../src/contract';
 
 export const isAdmin = (u: User | null) => Boolean(u?.role?.split(',').some((r) => r.trim() === 'admin'));

@@ -1,7 +1,8 @@
-// Login hardening: sign-in, invitation acceptance, password changes and share
-// unlocks are limited per client address and per account through the Workers
-// rate limiting binding AUTH_LIMITER (wrangler.toml; it works under wrangler
-// dev too), which counts across isolates, unlike Better Auth's own limiter.
+// Rate limits, through the Workers rate limiting bindings (wrangler.toml; they
+// work under wrangler dev too), which count across isolates. Tracking: per
+// site and client address (TRACK_LIMITER). Login hardening: sign-in,
+// invitation acceptance, password changes and share unlocks, per client
+// address and per account (AUTH_LIMITER), unlike Better Auth's own limiter.
 import type { Context } from 'hono';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
@@ -23,4 +24,13 @@ export async function limitAuthAttempt(c: Context<AppBindings>, action: string, 
       throw new ApiError(429, 'rate_limited', 'Too many attempts; wait a minute and try again.', { 'Retry-After': String(AUTH_LIMIT_PERIOD_S) });
     }
   }
+}
+
+/** Refuses with 429 when this site + client address is over its rate. */
+export async function limitTracking(c: Context<AppBindings>, siteId: string): Promise<void> {
+  const limiter = c.env.TRACK_LIMITER;
+  if (!limiter) return;
+  const client = c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? 'unknown';
+  const { success } = await limiter.limit({ key: `${siteId}|${client}` });
+  if (!success) throw new ApiError(429, 'rate_limited', 'Too many requests from this client; retry in a minute.', { 'Retry-After': '60' });
 }

@@ -3,6 +3,7 @@
 // Postgres and the D1 cache.
 import { DAY_MS } from '../lib/days';
 import { Hono } from 'hono';
+import { MAX_FORM_BYTES } from '../contract';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { actorOf, requireAdmin } from '../lib/auth';
@@ -62,7 +63,7 @@ storage.get('/export', async (c) => {
  * row's id; `complete: false` means the same call again continues.
  */
 storage.post('/clear', async (c) => {
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const sessionId = text(body, 'session_id', { max: 64, pattern: SESSION_ID });
   const siteId = text(body, 'site_id', { max: 64, pattern: SITE_ID });
   const beforeText = text(body, 'before', { max: 40 });

@@ -4,6 +4,7 @@
 // the default one unless named; `null` for none) as `org_role` (viewer unless
 // named), optionally narrowed to `site_ids`.
 import { Hono, type Context } from 'hono';
+import { MAX_FORM_BYTES } from '../contract';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { authFor } from '../lib/accounts';
@@ -95,7 +96,7 @@ users.get('/', async (c) => {
 });
 
 users.post('/', async (c) => {
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const email = text(body, 'email', { max: 254, required: true })!.toLowerCase();
   const password = text(body, 'password', { max: 128, required: true })!;
   if (password.length < MIN_PASSWORD) throw new ApiError(400, 'bad_request', `password needs at least ${MIN_PASSWORD} characters.`);
@@ -117,7 +118,7 @@ users.post('/', async (c) => {
 /** Bans a user: `{reason?, expires_at?}`; every session of theirs ends now. */
 users.post('/:id/ban', async (c) => {
   const id = userId(c);
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const reason = text(body, 'reason', { max: 500 });
   const expires = time(text(body, 'expires_at', { max: 40 }), 'expires_at');
   if (expires && expires.getTime() <= Date.now()) throw new ApiError(400, 'bad_request', 'expires_at must be in the future.');

@@ -3,6 +3,7 @@
 // creates the account with the chosen password (or adds the membership to
 // the logged-in account of that address). Rate-limited per address and account.
 import { Hono } from 'hono';
+import { MAX_FORM_BYTES } from '../contract';
 import type { AppBindings } from '../env';
 import { readJson } from '../lib/body';
 import { query } from '../lib/db';
@@ -27,7 +28,7 @@ invitations.post('/:secret/accept', async (c) => {
   await limitAuthAttempt(c, 'invitation', secret);
   const inv = await pendingInvitation(c, secret);
   await limitAuthAttempt(c, 'invitation-account', inv.email);
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const password = text(body, 'password', { max: 128 });
   const name = text(body, 'name', { max: 100 });
   const userId = await acceptInvitation(c, inv, password, name);

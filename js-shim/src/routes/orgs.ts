@@ -5,6 +5,7 @@
 // changes owners, and an organisation with owners keeps at least one).
 import { Hono, type Context } from 'hono';
 import type { AppBindings, OrgRole } from '../env';
+import { MAX_FORM_BYTES } from '../contract';
 import { ApiError } from '../errors';
 import { actorOf, assertOrgRole, requireAdmin, requireUser } from '../lib/auth';
 import { readJson } from '../lib/body';
@@ -78,7 +79,7 @@ orgs.get('/', requireUser, async (c) => {
 });
 
 orgs.post('/', requireAdmin, async (c) => {
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const name = text(body, 'name', { max: 100, required: true })!;
   const id = text(body, 'id', { max: 64, pattern: SITE_ID }) ?? `org_${randomId(9)}`;
   const slug = (text(body, 'slug', { max: 64, pattern: /^[a-z0-9][a-z0-9-]{0,63}$/ }) ?? id.toLowerCase().replace(/[^a-z0-9-]/g, '-')).slice(0, 64);

@@ -29,6 +29,17 @@ replay.get('/:id/events', requireReader, async (c) => {
     headers['X-Replay-Events'] = String(replay.stats.lines);
     headers['X-Replay-Duplicates'] = String(replay.stats.duplicates);
   }
+  if (replay.parts) {
+    headers['X-Replay-Parts-Joined'] = String(replay.parts.joined);
+    headers['X-Replay-Parts-Incomplete'] = String(replay.parts.incomplete);
+  }
+  // Replay JSON is about a seventh of itself gzip: compressed as it streams,
+  // to clients that accept it (the dashboard's browser always does).
+  if (/\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')) {
+    headers['Content-Encoding'] = 'gzip';
+    headers.Vary = 'Accept-Encoding';
+    return new Response(replay.body.pipeThrough(new CompressionStream('gzip')), { headers, encodeBody: 'manual' });
+  }
   return new Response(replay.body, { headers });
 });
 

@@ -3,6 +3,7 @@
 // a day's pass; GET /current (with `Authorization: Share …`) tells the
 // dashboard which site the link shows and whether replays are included.
 import { Hono } from 'hono';
+import { MAX_FORM_BYTES } from '../contract';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { authFor } from '../lib/accounts';
@@ -18,7 +19,7 @@ import { sharePasswordHash } from '../storage/pg-shares';
 const shares = new Hono<AppBindings>();
 
 shares.post('/unlock', async (c) => {
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const secret = text(body, 'secret', { max: 64, required: true })!;
   await limitAuthAttempt(c, 'share', secret);
   const share = await shareBySecret(c, secret);

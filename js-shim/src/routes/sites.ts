@@ -4,6 +4,7 @@
 // read-only links to them. Every change refreshes the D1 cache ingest reads from.
 import { Hono, type Context } from 'hono';
 import type { AppBindings } from '../env';
+import { MAX_FORM_BYTES } from '../contract';
 import { ApiError } from '../errors';
 import { authFor } from '../lib/accounts';
 import { actorOf, assertOrgRole, assertSiteAccess, managedOrganizations, requireReader, requireUser, visibleSites } from '../lib/auth';
@@ -11,7 +12,7 @@ import { readJson } from '../lib/body';
 import { query } from '../lib/db';
 import { bool, number, text, type Body } from '../lib/fields';
 import { randomId, sha256Hex, SITE_ID } from '../lib/token';
-import { dropSite, refreshSite } from '../services/sites';
+import { dropSite, refreshSite } from '../services/site-config';
 import { clearStorage } from '../services/clear';
 import { deleteSite, getSite, insertSite, listSites, updateSite, type SiteFields, type SiteRow } from '../storage/pg-sites';
 import { insertAudit } from '../storage/pg-storage';
@@ -182,7 +183,7 @@ sites.post('/:id/shares', requireUser, async (c) => {
   const id = siteId(c);
   const site = await existing(c, id);
   assertOrgRole(c, site.organization_id, 'admin', id);
-  const body = await readJson<Body>(c.req.raw, 4096);
+  const body = await readJson<Body>(c.req.raw, MAX_FORM_BYTES);
   const password = text(body, 'password', { max: 128 });
   if (password !== undefined && password.length < 8) throw new ApiError(400, 'bad_request', 'A link password needs at least 8 characters.');
   const replays = bool(body, 'replays') ?? false;

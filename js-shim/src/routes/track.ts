@@ -3,23 +3,22 @@
 // the R2 key, R2 must hold the chunk before any 2xx, then one Postgres
 // statement applies the aggregate delta.
 import { Hono, type Context } from 'hono';
+import { DEFAULT_BATCH_INTERVAL_MS, MAX_BATCH, MAX_START_BYTES, type SessionStart } from '../contract';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
 import { readBody, readJson } from '../lib/body';
 import { flaggedAsBot } from '../lib/bots';
-import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/client';
+import { describeClient, pathOf, referrerDomain, utmTags } from '../lib/visitor';
 import { db, unreachableAs503 } from '../lib/db';
-import { limitTracking } from '../lib/limits';
+import { inflateBody } from '../lib/gzip';
+import { limitTracking } from '../lib/rate-limit';
 import { dailyVisitorId, randomId, signSessionToken, SITE_ID, verifySessionToken } from '../lib/token';
 import { compactInBackground } from '../services/background';
 import { ingestBatch, type BatchKind } from '../services/ingest';
-import { originAllowed, siteForIngest, siteForStart } from '../services/sites';
+import { originAllowed, siteForIngest, siteForStart } from '../services/site-config';
 import { syncSessions } from '../storage/d1-cache-sync';
 import { insertSession } from '../storage/pg-ingest';
 import { getCore } from '../wasm';
-
-const START_BODY_LIMIT = 16 * 1024;
-export const MAX_BATCH = 200;
 
 const track = new Hono<AppBindings>();
 
@@ -70,7 +69,7 @@ function parseUrl(v: unknown): URL | null {
 }
 
 track.post('/session/start', async (c) => {
-  const body = await readJson<StartBody>(c.req.raw, START_BODY_LIMIT);
+  const body = await readJson<StartBody>(c.req.raw, MAX_START_BYTES);
   if (typeof body.site_id !== 'string' || !SITE_ID.test(body.site_id)) {
     throw new ApiError(400, 'bad_request', 'site_id must match [A-Za-z0-9_-]{1,64}.');
   }
@@ -97,6 +96,7 @@ track.post('/session/start', async (c) => {
   const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for') ?? '';
   const visitorId = await dailyVisitorId(c.env.TOKEN_SECRET, siteId, startedAt.slice(0, 10), ip, c.req.header('user-agent') ?? '');
 
+  const replay = site.replay_enabled && Math.random() < site.replay_sample_rate;
   let row;
   try {
     row = await insertSession(db(c), {
@@ -113,6 +113,7 @@ track.post('/session/start', async (c) => {
       language: text(body.language, 35),
       timezone: text(body.timezone, 64),
       isBot: flaggedAsBot(c.req.header('user-agent'), body),
+      replaySampled: replay,
     });
   } catch (err) {
     throw unreachableAs503(err);
@@ -120,12 +121,11 @@ track.post('/session/start', async (c) => {
   c.executionCtx.waitUntil(syncSessions(c.env, [row]));
 
   const token = await signSessionToken(c.env.TOKEN_SECRET, siteId, sessionId, startedAt);
-  const replay = site.replay_enabled && Math.random() < site.replay_sample_rate;
-  return c.json({
+  return c.json<SessionStart>({
     session_id: sessionId,
     session_started_at: startedAt,
     token,
-    batch_interval_ms: Number(c.env.BATCH_INTERVAL_MS ?? 20000),
+    batch_interval_ms: Number(c.env.BATCH_INTERVAL_MS) || DEFAULT_BATCH_INTERVAL_MS,
     max_batch: MAX_BATCH,
     replay,
   });
@@ -133,7 +133,9 @@ track.post('/session/start', async (c) => {
 
 async function ingest(c: Context<AppBindings>, kind: BatchKind) {
   const core = getCore();
-  const bytes = await readBody(c.req.raw, core.getLimits().maxBatchBytes);
+  // One cap for both: the bytes on the wire, and what a gzip body inflates to.
+  const limit = core.getLimits().maxBatchBytes;
+  const bytes = await inflateBody(await readBody(c.req.raw, limit), limit);
   const now = Date.now();
   const minEvents = kind === 'end' ? 0 : 1;
   let result = core.ingestBatch(bytes, now, { minEvents });

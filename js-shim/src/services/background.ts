@@ -46,15 +46,18 @@ export async function catchUpCache(env: AppEnv, sql: Sql, batch = 500): Promise<
 export async function compactEnded(env: AppEnv, sql: Sql, limit = 50, now = Date.now()): Promise<number> {
   const limits = getCore().getLimits();
   const sessions = await sessionsToCompact(sql, limit, (limits.maxSessionAgeMs + limits.maxSkewMs) / 1000);
-  const done: string[] = [];
+  const done: { id: string; storedBytes: number | null }[] = [];
   for (const s of sessions) {
+    let storedBytes: number | null = null;
     try {
       // A session with more chunks than one run compacts stays unmarked, so the next run carries on.
-      if (!(await compactSession(env.EVENTS, s, now)).complete) continue;
+      const result = await compactSession(env.EVENTS, s, now);
+      if (!result.complete) continue;
+      storedBytes = result.storedBytes;
     } catch (err) {
       console.warn('compaction failed', s.id, err);
     }
-    done.push(s.id);
+    done.push({ id: s.id, storedBytes });
   }
   await markCompacted(sql, done);
   return sessions.length;

@@ -8,11 +8,13 @@
 //      the 2xx (else 503), and reconcile applies the delta later.
 // The D1 cache copy of the session row is refreshed off the response path, and
 // not per batch: see refreshesCache.
+import { DEFAULT_BATCH_INTERVAL_MS, type BatchOutcome, type ErrorCode } from '../contract';
 import type { IngestMeta } from '../core';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { isConnectionError } from '../lib/db';
-import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/limits';
+import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/deadline';
+import { gzip } from '../lib/gzip';
 import { syncSessions } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import { applyBatch, SessionErasedError } from '../storage/pg-ingest';
@@ -21,13 +23,7 @@ import { getCore } from '../wasm';
 
 export type BatchKind = 'batch' | 'event' | 'end';
 
-export interface IngestOutcome {
-  accepted: number;
-  rejected: number;
-  reasons: Record<string, number>;
-  duplicate: boolean;
-  deferred: boolean;
-}
+export type IngestOutcome = BatchOutcome;
 
 interface Ctx {
   waitUntil(promise: Promise<unknown>): void;
@@ -35,7 +31,6 @@ interface Ctx {
 
 /** How stale the cached session row may get while a session sends batches (README, "How fresh the dashboard is"). */
 export const CACHE_REFRESH_MS = 180_000;
-const DEFAULT_BATCH_INTERVAL_MS = 20_000;
 
 /**
  * Whether this batch copies its session row into the D1 cache. session/start
@@ -53,7 +48,7 @@ export function refreshesCache(kind: BatchKind, seq: number, batchIntervalMs: nu
   return seq > 0 && seq % every === 0;
 }
 
-const retryLater = (code: string, message: string) => new ApiError(503, code, message, { 'Retry-After': '5' });
+const retryLater = (code: ErrorCode, message: string) => new ApiError(503, code, message, { 'Retry-After': '5' });
 
 /** The pending marker for one (session, seq): reconcile's to-do list. */
 export function pendingKey(sessionId: string, seq: number): string {
@@ -67,9 +62,9 @@ async function markPending(env: AppEnv, meta: IngestMeta, siteId: string): Promi
 }
 
 /** Step 1: the chunk in R2, or a 503 / 409. */
-async function storeChunk(env: AppEnv, ctx: Ctx, meta: IngestMeta, ndjson: Uint8Array, siteId: string): Promise<ChunkPut> {
+async function storeChunk(env: AppEnv, ctx: Ctx, meta: IngestMeta, ndjson: Uint8Array, stored: Uint8Array, siteId: string): Promise<ChunkPut> {
   const timeout = Number(env.R2_PUT_TIMEOUT_MS ?? DEFAULT_R2_PUT_TIMEOUT_MS);
-  const put = putChunk(env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted });
+  const put = putChunk(env.EVENTS, meta.r2_key, ndjson, { siteId, sessionId: meta.session_id, seq: meta.seq, events: meta.accepted }, stored);
   let outcome: ChunkPut;
   try {
     outcome = await withDeadline(put, timeout, 'R2 put');
@@ -104,7 +99,9 @@ export async function ingestBatch(
   const outcome: IngestOutcome = { accepted: meta.accepted, rejected: meta.rejected, reasons: meta.reasons, duplicate: false, deferred: false };
   // A chunk already stored with these bytes (a retry) still goes through the
   // guarded apply: the first attempt may have been deferred.
-  if (meta.accepted > 0) await storeChunk(env, ctx, meta, ndjson, siteId);
+  // Stored gzip (storage/r2.ts); bytes_stored counts what R2 holds.
+  const stored = meta.accepted > 0 ? await gzip(ndjson) : new Uint8Array(0);
+  if (meta.accepted > 0) await storeChunk(env, ctx, meta, ndjson, stored, siteId);
   if (meta.accepted === 0 && kind !== 'end') return outcome;
   try {
     const row = await applyBatch(sql(), {
@@ -115,7 +112,7 @@ export async function ingestBatch(
       delta: meta.delta,
       insights: meta.insights,
       steps: meta.steps,
-      bytes: ndjson.length,
+      bytes: stored.length,
       endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
     });
     if (!row) outcome.duplicate = true;

@@ -14,7 +14,8 @@ import { syncSessions } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import { applyBatch, SessionErasedError } from '../storage/pg-ingest';
 import type { SessionLocation, SessionRow } from '../storage/pg-sessions';
-import { deleteKeys, putMarker, type MarkerMeta } from '../storage/r2';
+import { inflateStored } from '../lib/gzip';
+import { deleteKeys, getInflated, MAX_OBJECT_RAW_BYTES, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
 import { chunkKeyOf, segmentHolding, sessionObjects } from './replay';
 
@@ -44,20 +45,28 @@ function linesOfSeq(ndjson: Uint8Array, seq: number): Uint8Array {
   return out;
 }
 
-/** The stored events of one seq: its chunk, or its lines in the segment that holds it (one bounded object). */
-async function storedSeq(bucket: R2Bucket, s: SessionLocation, seq: number): Promise<Uint8Array | null> {
+/**
+ * The stored events of one seq, with the bytes R2 holds for them: its chunk
+ * (stored gzip, or plain by earlier versions), or its lines in the segment
+ * that holds it (one bounded object; counted at their NDJSON size, which
+ * compaction replaces with the segments' size once the chunks are gone).
+ */
+async function storedSeq(bucket: R2Bucket, s: SessionLocation, seq: number): Promise<{ ndjson: Uint8Array; stored: number } | null> {
   const chunk = await bucket.get(chunkKeyOf(s, seq));
-  if (chunk) return new Uint8Array(await chunk.arrayBuffer());
+  if (chunk) return { ndjson: await inflateStored(new Uint8Array(await chunk.arrayBuffer()), MAX_OBJECT_RAW_BYTES), stored: chunk.size };
   const holder = segmentHolding(await sessionObjects(bucket, s), seq);
   if (!holder) return null;
-  const body = await bucket.get(holder.key);
-  return body ? linesOfSeq(new Uint8Array(await body.arrayBuffer()), seq) : null;
+  const body = await getInflated(bucket, holder.key);
+  if (!body) return null;
+  const ndjson = linesOfSeq(body, seq);
+  return { ndjson, stored: ndjson.length };
 }
 
 /** Applies one marked seq; returns the updated row (null when it was already counted or holds nothing). */
 export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, seq: number): Promise<SessionRow | null> {
-  const bytes = await storedSeq(env.EVENTS, s, seq);
-  if (!bytes || !bytes.length) return null;
+  const found = await storedSeq(env.EVENTS, s, seq);
+  if (!found || !found.ndjson.length) return null;
+  const bytes = found.ndjson;
   return applyBatch(sql, {
     siteId: s.site_id,
     sessionId: s.id,
@@ -66,7 +75,7 @@ export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, se
     delta: getCore().aggregateDelta(bytes),
     insights: getCore().batchInsights(bytes),
     steps: getCore().batchSteps(bytes),
-    bytes: bytes.length,
+    bytes: found.stored,
   });
 }
 

@@ -11,9 +11,13 @@
 // how ingest tells a retry from a different batch. Once the session is closed
 // for writes, compaction deletes the covered chunks, and only after the
 // segment holding them is durable.
+// Objects are stored gzip (see storage/r2.ts); sizes here are their NDJSON
+// (inflated) bytes, which is what a merge holds in memory. Objects of earlier
+// versions, stored plain, are read as they are.
 import { getCore } from '../wasm';
-import { deleteKeys, getAll, listPrefix } from '../storage/r2';
+import { deleteKeys, getAllInflated, listPrefix, putGzipObject, rawSize } from '../storage/r2';
 import type { MergeStats } from '../core';
+import { PartJoiner, type JoinStats } from './parts';
 import type { SessionLocation } from '../storage/pg-sessions';
 
 export function startedAtText(started: Date | string): string {
@@ -85,6 +89,7 @@ export const REPLAY_WINDOW_BYTES = 8 * 1024 * 1024;
 
 export interface StoredObject {
   key: string;
+  /** NDJSON bytes (inflated). */
   size: number;
 }
 
@@ -120,9 +125,10 @@ export async function sessionObjects(bucket: R2Bucket, s: SessionLocation): Prom
     const parsed = core.parseKey(o.key);
     if (!parsed || parsed.session_id !== s.id) continue;
     const seqs = o.customMetadata?.seqs ?? '';
-    if (parsed.kind === 'chunk') out.chunks.push({ key: o.key, seq: parsed.seq!, size: o.size });
-    else if (parsed.kind === 'segment') out.segments.push({ key: o.key, n: parsed.seq!, size: o.size, seqs });
-    else if (parsed.kind === 'compacted') out.legacy = { key: o.key, n: -1, size: o.size, seqs };
+    const size = rawSize(o);
+    if (parsed.kind === 'chunk') out.chunks.push({ key: o.key, seq: parsed.seq!, size });
+    else if (parsed.kind === 'segment') out.segments.push({ key: o.key, n: parsed.seq!, size, seqs });
+    else if (parsed.kind === 'compacted') out.legacy = { key: o.key, n: -1, size, seqs };
     else continue;
     if (parsed.kind !== 'chunk') addRanges(seqs, out.covered);
   }
@@ -167,7 +173,7 @@ export function replayObjects(objects: SessionObjects): StoredObject[] {
 }
 
 async function mergeGroup(bucket: R2Bucket, group: StoredObject[]): Promise<{ ndjson: Uint8Array; stats: MergeStats }> {
-  const merged = getCore().mergeReplay(await getAll(bucket, group.map((o) => o.key)));
+  const merged = getCore().mergeReplay(await getAllInflated(bucket, group.map((o) => o.key)));
   if (!merged.ok) throw new Error(`merge failed: ${merged.code}`);
   return merged;
 }
@@ -179,6 +185,14 @@ export interface ReplayStream {
   windows: number;
   /** Counts of the whole replay when it fits one window (known before the first byte is sent). */
   stats: MergeStats | null;
+  /** Events recorded in parts, when the replay fits one window. */
+  parts: JoinStats | null;
+}
+
+function countLines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let k = bytes.indexOf(10); k >= 0; k = bytes.indexOf(10, k + 1)) n++;
+  return n;
 }
 
 /**
@@ -190,9 +204,20 @@ export interface ReplayStream {
 export async function streamReplay(bucket: R2Bucket, s: SessionLocation): Promise<ReplayStream> {
   const objects = replayObjects(await sessionObjects(bucket, s));
   const windows = groupBySize(objects, REPLAY_WINDOW_BYTES);
+  // Events recorded in parts are joined across windows (see parts.ts).
+  const joiner = new PartJoiner();
   const first = windows.length ? await mergeGroup(bucket, windows[0]) : null;
   let next = 1;
-  let pendingFirst: Uint8Array | null = first?.ndjson ?? null;
+  let pendingFirst: Uint8Array | null = first ? joiner.push(first.ndjson) : null;
+  let single: { stats: MergeStats; parts: JoinStats } | null = null;
+  if (windows.length <= 1) {
+    // The whole replay is known now: its stand-ins too, and its exact counts.
+    const standIns = joiner.standIns();
+    if (standIns.length) pendingFirst = concat([pendingFirst ?? new Uint8Array(0), standIns]);
+    const stats = first?.stats ?? { lines: 0, duplicates: 0, skipped: 0, truncated: 0 };
+    single = { stats: { ...stats, lines: pendingFirst ? countLines(pendingFirst) : 0 }, parts: { ...joiner.stats } };
+  }
+  let ended = windows.length <= 1;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (pendingFirst) {
@@ -201,13 +226,28 @@ export async function streamReplay(bucket: R2Bucket, s: SessionLocation): Promis
         if (bytes.length) return controller.enqueue(bytes);
       }
       while (next < windows.length) {
-        const { ndjson } = await mergeGroup(bucket, windows[next++]);
+        const ndjson = joiner.push((await mergeGroup(bucket, windows[next++])).ndjson);
         if (ndjson.length) return controller.enqueue(ndjson);
+      }
+      if (!ended) {
+        ended = true;
+        const standIns = joiner.standIns();
+        if (standIns.length) return controller.enqueue(standIns);
       }
       controller.close();
     },
   });
-  return { body, objects: objects.length, windows: windows.length, stats: windows.length <= 1 ? first?.stats ?? { lines: 0, duplicates: 0, skipped: 0, truncated: 0 } : null };
+  return { body, objects: objects.length, windows: windows.length, stats: single?.stats ?? null, parts: single?.parts ?? null };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** Calls `onWindow` with each merged window of a session's replay, in order (bounded memory). */
@@ -240,6 +280,8 @@ export interface CompactionResult {
   raced: boolean;
   /** Every chunk is covered by a segment now (false: the next run carries on). */
   complete: boolean;
+  /** Bytes R2 holds for the session after this run, once its chunks are deleted (null while they stay). */
+  storedBytes: number | null;
 }
 
 /** Chunks in seq order cut into segment-sized groups whose covered ranges fit a segment's metadata. */
@@ -271,28 +313,29 @@ export async function compactSession(bucket: R2Bucket, s: SessionLocation, now =
   const listed = await sessionObjects(bucket, s);
   const fresh = listed.chunks.filter((c) => !listed.covered.has(c.seq));
   const closed = now > writableUntil(s);
-  const result: CompactionResult = { chunks: 0, lines: 0, segments: 0, deleted: 0, raced: false, complete: false };
+  const result: CompactionResult = { chunks: 0, lines: 0, segments: 0, deleted: 0, raced: false, complete: false, storedBytes: null };
+  const storedSize = new Map(listed.objects.map((o) => [o.key, o.size]));
+  let segmentBytes = listed.segments.reduce((n, g) => n + (storedSize.get(g.key) ?? 0), 0) + (listed.legacy ? storedSize.get(listed.legacy.key) ?? 0 : 0);
   const covered = new Set(listed.covered);
   let n = listed.segments.length ? listed.segments[listed.segments.length - 1].n + 1 : 0;
   for (const group of segmentGroups(fresh).slice(0, SEGMENTS_PER_RUN)) {
     const merged = await mergeGroup(bucket, group);
     const seqs = seqRanges(group.map((c) => c.seq));
-    const put = await bucket.put(segmentKeyOf(s, n), merged.ndjson, {
-      onlyIf: new Headers({ 'If-None-Match': '*' }),
-      httpMetadata: { contentType: 'application/x-ndjson' },
-      customMetadata: {
-        site_id: s.site_id,
-        session_id: s.id,
-        lines: String(merged.stats.lines),
-        seqs,
-        compacted_at: new Date(now).toISOString(),
-      },
+    // Parts stay parts in a segment: aggregates counted each part as an
+    // event, and a recount from R2 must find the same (replay joins them).
+    const put = await putGzipObject(bucket, segmentKeyOf(s, n), merged.ndjson, {
+      site_id: s.site_id,
+      session_id: s.id,
+      lines: String(merged.stats.lines),
+      seqs,
+      compacted_at: new Date(now).toISOString(),
     });
     if (!put) {
       result.raced = true;
       break;
     }
     for (const c of group) covered.add(c.seq);
+    segmentBytes += put.size;
     result.chunks += group.length;
     result.lines += merged.stats.lines;
     result.segments++;
@@ -303,6 +346,8 @@ export async function compactSession(bucket: R2Bucket, s: SessionLocation, now =
     const done = listed.chunks.filter((c) => covered.has(c.seq)).map((c) => c.key);
     await deleteKeys(bucket, done);
     result.deleted = done.length;
+    const kept = listed.chunks.filter((c) => !covered.has(c.seq)).reduce((n, c) => n + (storedSize.get(c.key) ?? 0), 0);
+    result.storedBytes = segmentBytes + kept;
   }
   return result;
 }

@@ -74,7 +74,10 @@ export async function loadSnapshotLine(bucket: R2Bucket, ref: SnapshotRef): Prom
   const prefix = new TextEncoder().encode(`{"ts":${ref.ts},"seq":${ref.seq},"i":${ref.i},`);
   const readKey = async (key: string) => {
     const object = await bucket.get(key);
-    return object ? findLine(object.body, prefix) : null;
+    if (!object) return null;
+    // Stored gzip (raw_bytes in its metadata) or, by earlier versions, plain.
+    const body = object.customMetadata?.encoding === 'gzip' ? object.body.pipeThrough(new DecompressionStream('gzip')) : object.body;
+    return findLine(body, prefix);
   };
   const fromChunk = async () => {
     const key = getCore().deriveR2Key(ref.session_id, started, ref.seq);

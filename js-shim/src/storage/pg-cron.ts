@@ -34,9 +34,15 @@ export async function endIdleSessions(sql: Sql, idleMs: number, limit: number): 
 }
 
 /** One statement for a whole cron run's compactions, so a session's own requests stay its only writes. */
-export async function markCompacted(sql: Sql, sessionIds: string[]): Promise<void> {
-  if (!sessionIds.length) return;
-  await sql`UPDATE sessions SET compacted_at = now() WHERE id = ANY(${`{${sessionIds.join(',')}}`}::text[])`;
+export async function markCompacted(sql: Sql, sessions: { id: string; storedBytes: number | null }[]): Promise<void> {
+  if (!sessions.length) return;
+  const ids = `{${sessions.map((s) => s.id).join(',')}}`;
+  const bytes = `{${sessions.map((s) => (s.storedBytes === null ? 'NULL' : String(Math.round(s.storedBytes)))).join(',')}}`;
+  // bytes_stored becomes what R2 holds once compaction has deleted the chunks (null: they stay, keep the sum).
+  await sql`
+    UPDATE sessions s SET compacted_at = now(), bytes_stored = COALESCE(t.bytes, s.bytes_stored)
+    FROM unnest(${ids}::text[], ${bytes}::bigint[]) AS t(id, bytes)
+    WHERE s.id = t.id`;
 }
 
 /** Sessions changed after a watermark, for the D1 cache's catch-up (cron). */

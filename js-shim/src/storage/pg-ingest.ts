@@ -24,6 +24,8 @@ export interface NewSession {
   timezone: string | null;
   /** A bot or automation (isbot, navigator.webdriver): recorded, left out of analytics. */
   isBot?: boolean;
+  /** session/start told the tracker to record a DOM replay. */
+  replaySampled?: boolean;
 }
 
 function storableSession(s: NewSession): NewSession {
@@ -54,11 +56,11 @@ export async function insertSession(sql: Sql, raw: NewSession): Promise<SessionR
     WITH s AS (
       INSERT INTO sessions (id, site_id, started_at, last_seen_at, visitor_id, entry_page, referrer, referrer_domain,
         utm_source, utm_medium, utm_campaign, utm_term, utm_content, country, device, browser, os, screen, language, timezone,
-        is_bot)
+        is_bot, replay_sampled)
       VALUES (${s.id}, ${s.siteId}, to_timestamp(${started}::float8), to_timestamp(${started}::float8), ${s.visitorId},
         ${s.entryPage}, ${s.referrer}, ${s.referrerDomain}, ${s.utm.source}, ${s.utm.medium}, ${s.utm.campaign},
         ${s.utm.term}, ${s.utm.content}, ${s.country}, ${s.device}, ${s.browser}, ${s.os}, ${s.screen}, ${s.language},
-        ${s.timezone}, ${s.isBot ?? false})
+        ${s.timezone}, ${s.isBot ?? false}, ${s.replaySampled ?? null})
       RETURNING *
     ), visitor AS (
       INSERT INTO visitor_daily AS v (site_id, day, visitor_id, sessions)

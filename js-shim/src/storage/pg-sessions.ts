@@ -1,5 +1,6 @@
 // Session rows in Postgres: the columns the D1 cache and the session list
 // carry, and one session read whole.
+import type { EventCounts, SessionOrigin } from '../contract';
 import { MAX_SESSION_STEPS } from '../core';
 import { decodePath } from '../lib/paths';
 import type { Sql } from './pg';
@@ -12,31 +13,13 @@ export interface SessionLocation {
 }
 
 /** The columns the D1 cache and the session list carry. */
-export interface SessionRow {
+export interface SessionRow extends SessionOrigin, EventCounts {
   id: string;
   site_id: string;
   started_at: Date;
   last_seen_at: Date;
   ended_at: Date | null;
   visitor_id: string | null;
-  entry_page: string | null;
-  exit_page: string | null;
-  referrer: string | null;
-  referrer_domain: string | null;
-  utm_source: string | null;
-  country: string | null;
-  device: string | null;
-  browser: string | null;
-  os: string | null;
-  screen: string | null;
-  language: string | null;
-  event_count: number;
-  page_views: number;
-  clicks: number;
-  custom_events: number;
-  errors: number;
-  rrweb_events: number;
-  max_scroll_percent: number;
   duration_ms: number;
   updated_at: Date;
 }

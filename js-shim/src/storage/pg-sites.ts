@@ -1,18 +1,13 @@
 // Sites in Postgres. Site rows are the truth the D1 cache copies
-// (services/sites.ts refreshes it after each change). Tokens, organisations
+// (services/site-config.ts refreshes it after each change). Tokens, organisations
 // and members: pg-access.ts.
 import { textArray } from './pg-access';
+import type { SiteSettings } from '../contract';
 import type { Sql } from './pg';
 
-export interface SiteConfig {
+/** A site's config as ingest and the D1 cache read it. */
+export interface SiteConfig extends SiteSettings {
   id: string;
-  name: string;
-  domain: string;
-  allowed_origins: string[];
-  replay_enabled: boolean;
-  replay_sample_rate: number;
-  retention_days: number;
-  respect_dnt: boolean;
   updated_at?: Date;
 }
 
@@ -27,7 +22,7 @@ const SITE_COLUMNS =
   'id, organization_id, name, domain, to_jsonb(allowed_origins) AS allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, created_at, updated_at';
 
 /** What an admin sets on a site: its config without the id and timestamps. */
-export type SiteFields = Omit<SiteConfig, 'id' | 'updated_at'>;
+export type SiteFields = SiteSettings;
 
 /** The sites among `ids` (null: all), optionally of one organisation. */
 export async function listSites(sql: Sql, ids: string[] | null, organizationId?: string): Promise<SiteRow[]> {

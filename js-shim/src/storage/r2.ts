@@ -1,6 +1,15 @@
 // R2, the event store: append-only NDJSON chunks under each session's prefix.
 // Keys always come from the core (derived from the signed session start), never
 // from the client.
+//
+// Chunks and segments are stored gzip (customMetadata encoding=gzip, raw_bytes =
+// their NDJSON bytes): rrweb JSON shrinks to about a seventh, and gzip is the
+// codec both ends have natively (CompressionStream in the browser and in
+// workerd, Accept-Encoding for the dashboard), so neither core.wasm nor the
+// Worker bundle carries one (bench/RESULTS.md compares brotli and zstd).
+// Readers tell gzip by its magic bytes, so objects stored plain by earlier
+// versions read as before.
+import { gzip, inflateStored } from '../lib/gzip';
 
 export interface ChunkMeta {
   siteId: string;
@@ -30,23 +39,64 @@ const IF_ABSENT = () => new Headers({ 'If-None-Match': '*' });
  * nothing already stored is overwritten. Returns null on a put that did not
  * answer (the caller's deadline races it).
  */
-export async function putChunk(bucket: R2Bucket, key: string, bytes: Uint8Array, meta: ChunkMeta): Promise<ChunkPut> {
+export async function putChunk(bucket: R2Bucket, key: string, bytes: Uint8Array, meta: ChunkMeta, stored?: Uint8Array): Promise<ChunkPut> {
+  // The digest is of the NDJSON, so a retry compares equal however it was compressed.
   const digest = await sha256Hex(bytes);
-  const put = await bucket.put(key, bytes, {
+  const body = stored ?? (await gzip(bytes));
+  const put = await bucket.put(key, body, {
     onlyIf: IF_ABSENT(),
     httpMetadata: { contentType: 'application/x-ndjson' },
-    customMetadata: { site_id: meta.siteId, session_id: meta.sessionId, seq: String(meta.seq), events: String(meta.events), sha256: digest },
+    customMetadata: {
+      site_id: meta.siteId,
+      session_id: meta.sessionId,
+      seq: String(meta.seq),
+      events: String(meta.events),
+      sha256: digest,
+      encoding: 'gzip',
+      raw_bytes: String(bytes.length),
+    },
   });
   if (put) return 'stored';
   const existing = await bucket.head(key);
-  if (!existing) return putChunk(bucket, key, bytes, meta); // deleted in between (an erase): try again
+  if (!existing) return putChunk(bucket, key, bytes, meta, body); // deleted in between (an erase): try again
   // Chunks stored before digests were recorded are compared byte for byte.
   let theirs = existing.customMetadata?.sha256;
   if (!theirs) {
-    const body = await bucket.get(key);
-    theirs = body ? await sha256Hex(await body.arrayBuffer()) : '';
+    const object = await bucket.get(key);
+    theirs = object ? await sha256Hex(await inflateStored(new Uint8Array(await object.arrayBuffer()), MAX_OBJECT_RAW_BYTES)) : '';
   }
   return theirs === digest ? 'duplicate' : 'conflict';
+}
+
+/** No stored object inflates past this (segments hold about 8 MB of NDJSON; this is a guard, not a size). */
+export const MAX_OBJECT_RAW_BYTES = 256 * 1024 * 1024;
+
+/** An object's NDJSON bytes: its raw_bytes when stored gzip, else its size. */
+export function rawSize(o: R2Object): number {
+  const raw = Number(o.customMetadata?.raw_bytes);
+  return Number.isFinite(raw) && raw > 0 ? raw : o.size;
+}
+
+/** Writes NDJSON gzip under a free key only (If-None-Match: *); null when the key was taken. */
+export async function putGzipObject(bucket: R2Bucket, key: string, ndjson: Uint8Array, customMetadata: Record<string, string>): Promise<R2Object | null> {
+  return bucket.put(key, await gzip(ndjson), {
+    onlyIf: IF_ABSENT(),
+    httpMetadata: { contentType: 'application/x-ndjson' },
+    customMetadata: { ...customMetadata, encoding: 'gzip', raw_bytes: String(ndjson.length) },
+  });
+}
+
+/** getAll, with every object as NDJSON (gzip ones inflated). */
+export async function getAllInflated(bucket: R2Bucket, keys: string[]): Promise<Uint8Array[]> {
+  const bodies = await getAll(bucket, keys);
+  for (let k = 0; k < bodies.length; k++) bodies[k] = await inflateStored(bodies[k], MAX_OBJECT_RAW_BYTES);
+  return bodies;
+}
+
+/** One object as NDJSON, or null when absent. */
+export async function getInflated(bucket: R2Bucket, key: string): Promise<Uint8Array | null> {
+  const object = await bucket.get(key);
+  return object ? inflateStored(new Uint8Array(await object.arrayBuffer()), MAX_OBJECT_RAW_BYTES) : null;
 }
 
 /** Every object under a prefix (R2 lists at most 1,000 keys per call). */

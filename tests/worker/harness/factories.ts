@@ -1,11 +1,13 @@
 // Small builders for test data: events of each type, batches, sessions.
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { SessionCredentials, TrackedEvent } from '../../../js-shim/src/contract.ts';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export type Event = Record<string, unknown> & { type: string; ts: number };
+export type Event = TrackedEvent;
 
 export const pageView = (ts: number, url = 'https://example.com/', extra: object = {}): Event => ({ type: 'page_view', ts, url, ...extra });
 export const click = (ts: number, selector = 'button', x = 10, y = 20): Event => ({ type: 'click', ts, x, y, selector });
@@ -26,11 +28,8 @@ export function mixedEvents(t0: number, n: number, page = '/'): Event[] {
   });
 }
 
-export interface StartedSession {
-  session_id: string;
-  session_started_at: string;
-  token: string;
-}
+/** What a batch needs of its session's session/start answer. */
+export type StartedSession = SessionCredentials;
 
 export function batchBody(s: StartedSession, seq: number, events: Event[], extra: object = {}) {
   return JSON.stringify({ session_id: s.session_id, session_started_at: s.session_started_at, token: s.token, seq, events, ...extra });
@@ -42,3 +41,10 @@ export function expectedOrder(batches: { seq: number; events: Event[] }[]) {
     .flatMap((b) => b.events.map((e, i) => ({ ts: e.ts, seq: b.seq, i, type: e.type })))
     .sort((a, b) => a.ts - b.ts || a.seq - b.seq || a.i - b.i);
 }
+
+/** A stored R2 object's NDJSON: chunks and segments are stored gzip, older objects plain. */
+export function inflated(bytes: Uint8Array): Uint8Array {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
+}
+
+export const storedText = (bytes: Uint8Array) => new TextDecoder().decode(inflated(bytes));

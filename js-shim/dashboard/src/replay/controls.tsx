@@ -1,7 +1,7 @@
 // The replay's controls: the scrubber with the session's moments and idle
 // stretches marked on it, play and pause, previous and next event, speed,
 // skipping of inactivity, and a link to the moment shown.
-import type { SessionRow } from '../api';
+import type { SessionSummary } from '../api';
 import { clock as clockText } from '../format';
 import { rewrite } from '../router';
 import { useSaid } from '../components/ui';
@@ -24,7 +24,7 @@ function Icon(props: { d: string }) {
   );
 }
 
-export function Controls(props: { clock: ReplayClock; tl: Timeline; session: SessionRow; hidden: Set<Kind> }) {
+export function Controls(props: { clock: ReplayClock; tl: Timeline; session: SessionSummary; hidden: Set<Kind> }) {
   const { clock, tl, hidden } = props;
   const t = clock.t;
   const step = (dir: 1 | -1) => {
@@ -92,7 +92,7 @@ export function Controls(props: { clock: ReplayClock; tl: Timeline; session: Ses
   );
 }
 
-function MomentLink(props: { clock: ReplayClock; session: SessionRow }) {
+function MomentLink(props: { clock: ReplayClock; session: SessionSummary }) {
   const [said, setSaid] = useSaid();
   return (
     <button

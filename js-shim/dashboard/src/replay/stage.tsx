@@ -2,14 +2,15 @@
 // demand) when the session carries a DOM recording, else the page drawn from
 // its events (title, scroll depth, clicks), at the clock's moment.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SessionRow } from '../api';
+import type { SessionSummary, Site } from '../api';
 import { cls } from '../cls';
 import { clock as clockText, pathOf } from '../format';
 import type { ReplayClock } from './clock';
 import { loadPlayer } from './load';
+import { recordingNote } from './recording';
 import { pageAt, type PageState, type Timeline } from './timeline';
 
-export function Stage(props: { clock: ReplayClock; tl: Timeline; session: SessionRow }) {
+export function Stage(props: { clock: ReplayClock; tl: Timeline; session: SessionSummary & { replay_sampled?: boolean | null }; site?: Site | null }) {
   const { clock, tl } = props;
   const hasDom = tl.rrweb.some((e) => e.type === 2);
   const stage = useRef<HTMLDivElement>(null);
@@ -51,13 +52,15 @@ export function Stage(props: { clock: ReplayClock; tl: Timeline; session: Sessio
   }, []);
 
   const page = pageAt(tl, clock.t);
+  const note = recordingNote(tl, props.session, props.site ?? null);
   return (
-    <div class={cls('stage', hasDom ? 'dom' : 'events-only')} ref={stage} data-ready={ready ? 'true' : undefined}>
+    <div class={cls('stage', hasDom ? 'dom' : 'events-only')} ref={stage} data-ready={ready ? 'true' : undefined} data-recording={note?.state ?? 'complete'}>
+      {note && hasDom ? <p class="stage-note recording-note" role="status">{note.text}</p> : null}
       {hasDom && !failed ? (
         ready ? null : <p class="stage-note" role="status">Loading the recorded page…</p>
       ) : (
         <div class="page-stage">
-          <PageStage page={page} t={clock.t} screen={props.session.screen ?? null} hasDom={hasDom} />
+          <PageStage page={page} t={clock.t} screen={props.session.screen ?? null} hasDom={hasDom} note={note?.text ?? null} />
         </div>
       )}
       {failed ? <p class="error-note" role="alert">The DOM player could not load ({failed}); showing the events only.</p> : null}
@@ -66,7 +69,7 @@ export function Stage(props: { clock: ReplayClock; tl: Timeline; session: Sessio
 }
 
 /** A page drawn from its events: where it was clicked and how far it was scrolled. */
-function PageStage(props: { page: PageState; t: number; screen: string | null; hasDom: boolean }) {
+function PageStage(props: { page: PageState; t: number; screen: string | null; hasDom: boolean; note: string | null }) {
   const { page, t } = props;
   const [sw] = (props.screen ?? '').split('x').map(Number);
   const width = sw > 0 ? sw : Math.max(1280, ...page.clicks.map((c) => c.x + 40));
@@ -90,8 +93,8 @@ function PageStage(props: { page: PageState; t: number; screen: string | null; h
           />
         ))}
       </div>
-      <p class="stage-note muted">
-        {props.hasDom ? 'Loading the recorded page…' : 'This session has no DOM recording (replay is off for the site or the visit was not sampled): the page is drawn from its events.'}
+      <p class="stage-note muted recording-note" role="status">
+        {props.hasDom ? 'Loading the recorded page…' : props.note}
       </p>
     </>
   );

@@ -3,15 +3,10 @@
 // rrweb recording and where it starts, and what the visitor saw at any time.
 // Pure functions over the NDJSON lines of /replay/:id/events; the dashboard's
 // unit tests run them in Node.
+import type { StoredEvent } from '../../../src/contract';
 import { pathOf } from '../format';
 
-export interface StoredEvent {
-  ts: number;
-  type: string;
-  seq?: number;
-  i?: number;
-  [field: string]: unknown;
-}
+export type { StoredEvent } from '../../../src/contract';
 
 export type Kind = 'page_view' | 'click' | 'scroll' | 'custom' | 'error' | 'visibility';
 export const KINDS: { kind: Kind; label: string }[] = [
@@ -51,6 +46,26 @@ export interface Timeline {
   rrwebStart: number;
   /** [from, to) stretches without activity, in ms after t0. */
   idle: [number, number][];
+  /** What of the recording is missing (README, "Session replay"). */
+  gaps: RecordingGaps;
+}
+
+export interface RecordingGaps {
+  /** Events sent in parts whose parts have not all arrived (replay's stand-ins). */
+  partial: { of: number; have: number }[];
+  /** Events too large to record even in parts: their JSON's length. */
+  tooLarge: number[];
+}
+
+function recordingGaps(events: StoredEvent[]): RecordingGaps {
+  const gaps: RecordingGaps = { partial: [], tooLarge: [] };
+  for (const e of events) {
+    const d = e.type === 'rrweb' && e.data && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : null;
+    if (!d) continue;
+    if (typeof d.part === 'string' && Number.isFinite(d.have)) gaps.partial.push({ of: Number(d.of), have: Number(d.have) });
+    else if (Number.isFinite(d.too_large)) gaps.tooLarge.push(Number(d.too_large));
+  }
+  return gaps;
 }
 
 /** A gap longer than this is skipped while playing with "skip inactivity" on. */
@@ -111,7 +126,7 @@ export function buildTimeline(lines: StoredEvent[]): Timeline {
     const visitorDid = r.type === RRWEB_INCREMENTAL ? r.data?.source !== RRWEB_MUTATION : r.type === RRWEB_FULL_SNAPSHOT || r.type === RRWEB_META;
     if (visitorDid) active.push(r.timestamp - t0);
   }
-  return { t0, duration, moments, rrweb, rrwebStart: rrweb.length ? rrweb[0].timestamp - t0 : 0, idle: idleRanges(active, duration) };
+  return { t0, duration, moments, rrweb, rrwebStart: rrweb.length ? rrweb[0].timestamp - t0 : 0, idle: idleRanges(active, duration), gaps: recordingGaps(lines) };
 }
 
 /** Stretches longer than IDLE_GAP_MS between activity, less a lead at each end. */

@@ -3,7 +3,8 @@
 // timeline, all at the moment the replay clock shows (replay/). ?t=<seconds>
 // opens it at that moment.
 import { useEffect, useState } from 'preact/hooks';
-import { call, HttpError, type SessionRow } from '../api';
+import type { SessionDetail } from '../../../src/contract';
+import { call, HttpError } from '../api';
 import { linkTo, type Ctx } from '../context';
 import { capitalise, count, dateTime, duration, percent } from '../format';
 import { Country, Empty } from '../components/ui';
@@ -13,14 +14,6 @@ import { Stage } from '../replay/stage';
 import { TimelinePanel } from '../replay/timeline-panel';
 import { buildTimeline, pageAt, parseMoment, type Kind, type StoredEvent, type Timeline } from '../replay/timeline';
 
-interface SessionDetail extends SessionRow {
-  referrer?: string | null;
-  utm_medium?: string | null;
-  utm_campaign?: string | null;
-  screen?: string | null;
-  language?: string | null;
-  timezone?: string | null;
-}
 
 export function parseNdjson(text: string): StoredEvent[] {
   const out: StoredEvent[] = [];
@@ -144,7 +137,7 @@ function Player(props: { ctx: Ctx; tl: Timeline; session: SessionDetail }) {
           <span class="dots" aria-hidden="true"><i /><i /><i /></span>
           <span class="address-url" title={page.url ?? ''}>{page.url ?? '–'}</span>
         </div>
-        <Stage clock={clock} tl={tl} session={session} />
+        <Stage clock={clock} tl={tl} session={session} site={props.ctx.sites.find((s) => s.id === session.site_id) ?? null} />
         <Controls clock={clock} tl={tl} session={session} hidden={hidden} />
       </section>
       <TimelinePanel

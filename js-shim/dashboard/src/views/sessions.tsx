@@ -1,7 +1,7 @@
 // Sessions: every visit of the period with its aggregates, newest (or
 // longest, busiest…) first, a page at a time through the API's cursor.
 import type { ComponentChildren } from 'preact';
-import { call, type SessionRow } from '../api';
+import { call, type SessionSummary } from '../api';
 import { analyticsQuery, here, type Ctx } from '../context';
 import { capitalise, count, dateTime, duration, percent, shortDateTime } from '../format';
 import { navigate } from '../router';
@@ -20,7 +20,7 @@ const SORTS = [
 type Sort = (typeof SORTS)[number]['key'];
 
 interface Page {
-  sessions: SessionRow[];
+  sessions: SessionSummary[];
   next_cursor: string | null;
 }
 
@@ -28,11 +28,11 @@ function replayHref(s: { id: string; site_id: string }): string {
   return `/app/sessions/${encodeURIComponent(s.id)}?site=${encodeURIComponent(s.site_id)}`;
 }
 
-function sourceOf(s: SessionRow): string {
+function sourceOf(s: SessionSummary): string {
   return s.utm_source ?? s.referrer_domain ?? '(direct)';
 }
 
-function SessionRowView(props: { s: SessionRow }) {
+function SessionRowView(props: { s: SessionSummary }) {
   const s = props.s;
   const href = replayHref(s);
   const replay = Number(s.rrweb_events ?? 0) > 0;
@@ -74,7 +74,7 @@ export async function sessionsView(ctx: Ctx) {
   const sort: Sort = SORTS.find((s) => s.key === sortParam)?.key ?? 'started_at';
   const limitParam = Number(ctx.url.searchParams.get('limit'));
   const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 200 ? limitParam : 50;
-  const load = async (cursor: string | null): Promise<PageOf<SessionRow>> => {
+  const load = async (cursor: string | null): Promise<PageOf<SessionSummary>> => {
     const page = await call<Page>(`/api/sessions?${analyticsQuery(ctx, { sort, limit, ...(cursor ? { cursor } : {}) })}`, { signal: ctx.signal, cache: !cursor });
     return { rows: page.sessions, next: page.next_cursor };
   };
@@ -137,7 +137,7 @@ export async function sessionsView(ctx: Ctx) {
 }
 
 /** The table of sessions so far; below it, how many and the button for more. */
-function SessionList(props: { first: PageOf<SessionRow>; load: (cursor: string) => Promise<PageOf<SessionRow>>; caption: string; head: ComponentChildren }) {
+function SessionList(props: { first: PageOf<SessionSummary>; load: (cursor: string) => Promise<PageOf<SessionSummary>>; caption: string; head: ComponentChildren }) {
   const pages = usePages(props.first, props.load);
   const shown = pages.rows.length;
   return (
