@@ -2,6 +2,7 @@
 // Content-Length over the limit is refused unread, and a streamed body is cut
 // off as soon as it passes the limit.
 import { ApiError } from '../errors';
+import { concatBytes } from './bytes';
 
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
@@ -22,14 +23,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     parts.push(value);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Small JSON bodies (session/start, admin forms): parsed after the limit check. */

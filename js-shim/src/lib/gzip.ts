@@ -3,6 +3,7 @@
 // current browser, so neither the Worker bundle nor core.wasm carries a codec).
 // Inflation is always capped: a small body can inflate to gigabytes.
 import { ApiError } from '../errors';
+import { concatBytes } from './bytes';
 
 /** True when the bytes start with the gzip magic (1f 8b): no JSON text or NDJSON line does. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -32,14 +33,7 @@ async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promi
     reader.cancel().catch(() => undefined);
     throw err;
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const streamOf = (bytes: Uint8Array) =>

@@ -18,6 +18,7 @@ import { inflateStored } from '../lib/gzip';
 import { deleteKeys, getInflated, MAX_OBJECT_RAW_BYTES, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
 import { chunkKeyOf, segmentHolding, sessionObjects } from './replay';
+import { concatBytes } from '../lib/bytes';
 
 export const MAX_ATTEMPTS = 5;
 /** Markers handled per run: R2 and Postgres calls stay bounded whatever the backlog. */
@@ -36,13 +37,7 @@ function linesOfSeq(ndjson: Uint8Array, seq: number): Uint8Array {
     if (m && Number(m[1]) === seq) parts.push(ndjson.subarray(start, end + 1));
     start = end + 1;
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**

@@ -19,6 +19,7 @@ import { deleteKeys, getAllInflated, listPrefix, putGzipObject, rawSize } from '
 import type { MergeStats } from '../core';
 import { PartJoiner, type JoinStats } from './parts';
 import type { SessionLocation } from '../storage/pg-sessions';
+import { concatBytes } from '../lib/bytes';
 
 export function startedAtText(started: Date | string): string {
   return new Date(started).toISOString();
@@ -213,7 +214,7 @@ export async function streamReplay(bucket: R2Bucket, s: SessionLocation): Promis
   if (windows.length <= 1) {
     // The whole replay is known now: its stand-ins too, and its exact counts.
     const standIns = joiner.standIns();
-    if (standIns.length) pendingFirst = concat([pendingFirst ?? new Uint8Array(0), standIns]);
+    if (standIns.length) pendingFirst = concatBytes([pendingFirst ?? new Uint8Array(0), standIns]);
     const stats = first?.stats ?? { lines: 0, duplicates: 0, skipped: 0, truncated: 0 };
     single = { stats: { ...stats, lines: pendingFirst ? countLines(pendingFirst) : 0 }, parts: { ...joiner.stats } };
   }
@@ -238,16 +239,6 @@ export async function streamReplay(bucket: R2Bucket, s: SessionLocation): Promis
     },
   });
   return { body, objects: objects.length, windows: windows.length, stats: single?.stats ?? null, parts: single?.parts ?? null };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Calls `onWindow` with each merged window of a session's replay, in order (bounded memory). */
