@@ -86,11 +86,28 @@ export async function storedLines(bucket: R2Bucket, sessionId: string): Promise<
  */
 export function watchSessions(page: Page) {
   const started: { session_id: string; session_started_at: string; token: string }[] = [];
+  const inFlight = new Set<unknown>();
+  page.on('request', (r) => {
+    if (r.url().includes('/track/')) inFlight.add(r);
+  });
+  page.on('requestfinished', (r) => inFlight.delete(r));
+  page.on('requestfailed', (r) => inFlight.delete(r));
   page.on('response', async (r) => {
     if (r.url().endsWith('/track/session/start') && r.ok()) started.push(await r.json());
   });
   return {
     started,
+    /**
+     * Until every tracking request the page sent has been answered: an "end"
+     * can be answered before the batch sent just before it (the tracker posts
+     * its outbox in parallel), so the session's ended_at alone does not say
+     * all its events are stored.
+     */
+    async settled(timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      while (inFlight.size && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (inFlight.size) throw new Error(`${inFlight.size} tracking requests still unanswered`);
+    },
     /** The newest session, once there is one. */
     async latest(timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;

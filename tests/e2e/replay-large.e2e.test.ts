@@ -135,6 +135,7 @@ describe('large and single-page recordings in Chromium', () => {
     const live = (await page.textContent('#app'))!.replace(/\s+/g, ' ').trim();
     const s = await sessions.latest();
     await endAndWait(page, s.session_id);
+    await sessions.settled();
     await page.close();
 
     const frame = await openReplay(s.session_id);
