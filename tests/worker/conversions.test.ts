@@ -247,6 +247,23 @@ describe('conversion analytics', () => {
     });
   });
 
+  it('counts a person as a visitor when a bot on the same address and browser came first that day', async () => {
+    const site = 'site_bot_first';
+    const { token: siteToken } = await seedSite(stack, site);
+    const overview = async (extra = '') =>
+      (await (await asToken(stack, siteToken, `/api/analytics/overview?site_id=${site}&from=${today()}&to=${today()}${extra}`)).json()) as Record<string, number>;
+    // The same IP and User-Agent: first an automated browser (navigator.webdriver), then a person.
+    const same = { 'cf-connecting-ip': '203.0.113.7' };
+    await startSession(stack, site, { url: 'https://example.com/', webdriver: true }, same);
+    await startSession(stack, site, { url: 'https://example.com/' }, same);
+    const people = await overview();
+    assert.equal(people.sessions, 1);
+    assert.equal(people.visitors, 1, 'the person is a visitor of the day');
+    const all = await overview('&include_bots=1');
+    assert.equal(all.sessions, 2);
+    assert.equal(all.visitors, 2, 'a bot and a person are two visitors');
+  });
+
   it('rolls custom-event properties up per day, event, key and value, past 100 values as (other)', async () => {
     const s = await startSession(stack, siteId);
     const t = Date.parse(s.session_started_at);

@@ -70,9 +70,13 @@ export async function sha256Hex(text: string): Promise<string> {
 /**
  * A visitor id that counts unique visitors without cookies or stored IPs:
  * a keyed hash of site, day, IP and User-Agent that changes every UTC day
- * (the approach Plausible documents).
+ * (the approach Plausible documents). A bot's session hashes to another id
+ * than a person's with the same address and browser: the rollups count a
+ * visitor on its first session of the day, and that session being a bot's
+ * (left out of analytics) must not take the person out of the visitor count.
  */
-export async function dailyVisitorId(secret: string, siteId: string, day: string, ip: string, userAgent: string): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(`visitor|${siteId}|${day}|${ip}|${userAgent}`));
+export async function dailyVisitorId(secret: string, siteId: string, day: string, ip: string, userAgent: string, isBot = false): Promise<string> {
+  const kind = isBot ? 'bot' : 'visitor';
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(`${kind}|${siteId}|${day}|${ip}|${userAgent}`));
   return toBase64Url(mac).slice(0, 22);
 }
