@@ -25,7 +25,7 @@ import { migratePostgres } from '../scripts/lib/migrations.mjs';
 import { startPostgres } from '../scripts/lib/postgres-server.mjs';
 import { ensureAdmin } from '../scripts/lib/admin.mjs';
 import { rebuildRollups } from '../scripts/lib/rollups.mjs';
-import { launchBrowser } from '../tests/e2e/harness.ts';
+import { launchBrowser, logInDashboard } from '../tests/e2e/harness.ts';
 import { startWorker, stopChildren } from './dev-worker.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -297,11 +297,7 @@ async function main() {
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${url}/app/login`);
-    await page.fill('#email', ADMIN.email);
-    await page.fill('#password', ADMIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+    await logInDashboard(page, url, ADMIN);
     const drawn = async (path: string) => {
       const t = performance.now();
       await page.goto(`${url}${path}`);

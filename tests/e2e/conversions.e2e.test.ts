@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, serveSite, watchSessions } from './harness.ts';
+import { launchBrowser, logInDashboard, serveSite, watchSessions } from './harness.ts';
 
 const ADMIN = { email: 'goals@example.com', password: 'goals-password-1' };
 
@@ -65,11 +65,7 @@ describe('goals and funnels in Chromium', () => {
     );
     const context = await person.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    await page.goto(`${stack.url}/app/login`);
-    await page.fill('#email', ADMIN.email);
-    await page.fill('#password', ADMIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+    await logInDashboard(page, stack.url, ADMIN);
   });
 
   after(async () => {

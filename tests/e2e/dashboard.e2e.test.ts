@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { asUser, logIn as apiLogIn, makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, requestText, serveSite, watchSessions } from './harness.ts';
+import { launchBrowser, requestText, serveSite, submitLogin, watchSessions } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
@@ -61,12 +61,7 @@ describe('dashboard and replay viewer in Chromium', () => {
       rows.map((r) => [(r as HTMLElement).dataset.key, Number((r.querySelector('[data-value]') as HTMLElement).dataset.value)]),
     );
 
-  async function logIn(p: Page, email: string, password: string) {
-    await p.goto(`${stack.url}/app/login`);
-    await p.fill('#email', email);
-    await p.fill('#password', password);
-    await p.click('button[type=submit]');
-  }
+  const logIn = (p: Page, email: string, password: string) => submitLogin(p, stack.url, { email, password });
 
   /** A visit to the test shop in Chromium with the real snippet: DOM recording, clicks, an error, a custom event. */
   async function recordVisit(): Promise<string> {

@@ -25,6 +25,20 @@ export async function launchBrowser(as: 'person' | 'bot' = 'person'): Promise<Br
   });
 }
 
+/** Submits the dashboard's login form at `url` (the answer may be a refusal: the caller looks). */
+export async function submitLogin(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(`${url}/app/login`);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await page.click('button[type=submit]');
+}
+
+/** Logs in to the dashboard at `url`, until the login page is left. */
+export async function logInDashboard(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await submitLogin(page, url, who);
+  await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+}
+
 /**
  * Serves a page of tests/e2e/site/ for every path (an SPA), with the snippet
  * filled in: index.html by default, or another page such as shop.html.

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, requestText, serveSite, watchSessions } from './harness.ts';
+import { launchBrowser, logInDashboard, requestText, serveSite, watchSessions } from './harness.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
 const ADMIN = { email: 'heat-owner@example.com', password: 'owner-password-1' };
@@ -118,11 +118,7 @@ describe('heatmaps, rage and dead clicks and errors in Chromium', () => {
       if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
       if (m.type() === 'warning' || m.type() === 'error') consoleLines.push(m.text());
     });
-    await page.goto(`${stack.url}/app/login`);
-    await page.fill('#email', ADMIN.email);
-    await page.fill('#password', ADMIN.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+    await logInDashboard(page, stack.url, ADMIN);
   });
 
   after(async () => {

@@ -9,7 +9,7 @@ import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
 import { inflated } from '../worker/harness/factories.ts';
-import { launchBrowser, requestText, serveSite, watchSessions } from './harness.ts';
+import { launchBrowser, logInDashboard, requestText, serveSite, watchSessions } from './harness.ts';
 
 const ADMIN = { email: 'owner@example.com', password: 'owner-password-1' };
 
@@ -27,11 +27,7 @@ describe('large and single-page recordings in Chromium', () => {
     await makeAdmin(stack, ADMIN.email, ADMIN.password);
     browser = await launchBrowser('person');
     viewer = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await viewer.goto(`${stack.url}/app/login`);
-    await viewer.fill('#email', ADMIN.email);
-    await viewer.fill('#password', ADMIN.password);
-    await viewer.click('button[type=submit]');
-    await viewer.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+    await logInDashboard(viewer, stack.url, ADMIN);
   });
   after(async () => {
     await browser?.close();
