@@ -7,7 +7,7 @@
 import type { PendingQuery } from 'postgres';
 import { decodePath, matcherKey, matcherSearch, type Matcher } from '../lib/paths';
 import type { Sql } from './pg';
-import { rollupSlice, where } from './pg-analytics';
+import { pageViews, rollupSlice, where } from './pg-analytics';
 import type { RangeQuery } from './query';
 
 export interface Goal extends Matcher {
@@ -223,6 +223,35 @@ export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim:
     sessions: r.sessions as number,
     goals: numbers(goals, goals.map((_, k) => r[`g${k}`] as number), r.sessions as number),
   }));
+}
+
+/** Every breakdown goalBreakdown answers, and `page`: the sessions that viewed a page (goalPages). */
+export const GOAL_BREAKDOWNS = [...(Object.keys(GOAL_DIMENSIONS) as GoalDimension[]), 'page'] as const;
+export type GoalBreakdownDim = GoalDimension | 'page';
+
+/**
+ * The range's top pages by views (page_daily, as the pages list shows them),
+ * each with the sessions that viewed it and, per goal, those of them that
+ * reached it. One statement reads the sessions the key index finds for those
+ * pages (at most the range's sessions, once); a session counts once per page
+ * however often it came back to it.
+ */
+export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: number) {
+  const top = (await pageViews(sql, q, limit)) as unknown as { path: string }[];
+  if (!top.length) return [];
+  const keyOf = new Map(top.map((p) => [matcherKey({ kind: 'page', value: p.path })!, p.path]));
+  const keys = sql`ARRAY[${list(sql, [...keyOf.keys()].map((k) => sql`${k}::text`))}]`;
+  const rows = await sql`
+    SELECT u.k AS key, count(*)::int AS sessions ${goalCounts(sql, goals)}
+    FROM sessions s CROSS JOIN LATERAL (SELECT DISTINCT k FROM unnest(path_keys(s.path)) k) u
+    WHERE ${where(sql, q)} AND path_keys(s.path) && ${keys} AND u.k = ANY(${keys})
+    GROUP BY 1`;
+  const byPath = new Map(rows.map((r) => [keyOf.get(r.key as string), r]));
+  return top.map(({ path }) => {
+    const r = byPath.get(path);
+    const sessions = (r?.sessions as number | undefined) ?? 0;
+    return { value: path, sessions, goals: numbers(goals, r ? goals.map((_, k) => r[`g${k}`] as number) : undefined, sessions) };
+  });
 }
 
 /**
