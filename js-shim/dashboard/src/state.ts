@@ -26,6 +26,8 @@ export interface ViewQuery {
   to: string | null;
   compare: boolean;
   filters: Filters;
+  /** The goal whose conversions the breakdowns and the overview show (a goal id), or null. */
+  goal: string | null;
 }
 
 export interface DayRange {
@@ -52,7 +54,7 @@ export function readQuery(search: string | URLSearchParams): ViewQuery {
     const v = p.get(name);
     if (v) filters[name] = v;
   }
-  return { site: p.get('site'), range, from: p.get('from'), to: p.get('to'), compare: p.get('compare') !== 'off', filters };
+  return { site: p.get('site'), range, from: p.get('from'), to: p.get('to'), compare: p.get('compare') !== 'off', filters, goal: p.get('goal') || null };
 }
 
 /** The days a query covers; a custom range that does not parse falls back to the last 7 days. */
@@ -100,11 +102,11 @@ export function withParams(path: string, search: string, changes: Record<string,
   return s ? `${path}?${s}` : path;
 }
 
-/** The parameters that carry over from one analytics view to another. */
+/** The parameters that carry over from one analytics view to another (the goal too: it is the site's, like the filters). */
 export function sharedParams(search: string): string {
   const from = new URLSearchParams(search);
   const keep = new URLSearchParams();
-  for (const k of ['site', 'range', 'from', 'to', 'compare', ...FILTERS]) {
+  for (const k of ['site', 'range', 'from', 'to', 'compare', 'goal', ...FILTERS]) {
     const v = from.get(k);
     if (v) keep.set(k, v);
   }
