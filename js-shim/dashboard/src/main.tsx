@@ -185,7 +185,7 @@ function prefetchOverview(url: URL): void {
   const siteId = q.site ?? localStorage.getItem(SITE_KEY);
   if (!siteId) return;
   const range = resolveRange(q, dayOf(Date.now()));
-  const calls = overviewCalls(siteId, q.filters, range, q.compare ? previousRange(range) : null);
+  const calls = overviewCalls(siteId, q.filters, range, q.compare ? previousRange(range) : null, q.bots);
   for (const path of Object.values(calls)) call(path).catch(() => {});
 }
 

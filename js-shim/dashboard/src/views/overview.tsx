@@ -5,7 +5,7 @@ import { cls } from '../cls';
 import type { ComponentChildren } from 'preact';
 import { call, type Day, type Overview, type Row, type Top, type Totals } from '../api';
 import { here, linkTo, type Ctx } from '../context';
-import { compact, dayRange, duration, percent, capitalise } from '../format';
+import { compact, count, dayRange, duration, percent, capitalise } from '../format';
 import { rewrite } from '../router';
 import { apiParams, change, daysOf, FILTERS, type DayRange, type Filters } from '../state';
 import { Chart } from '../components/chart';
@@ -44,18 +44,42 @@ export const METRICS: Metric[] = [
  * conversions fill the goal cards and the goals panel. The first page load
  * asks for them before it knows who is logged in (main.tsx).
  */
-export function overviewCalls(siteId: string, filters: Filters, range: DayRange, previous: DayRange | null) {
+export function overviewCalls(siteId: string, filters: Filters, range: DayRange, previous: DayRange | null, bots = false) {
   const compare: Record<string, string> = previous ? { compare_from: previous.from, compare_to: previous.to } : {};
   return {
-    totals: `/api/analytics/totals?${apiParams(siteId, range, filters, compare)}`,
-    top: `/api/analytics/top?${apiParams(siteId, range, filters, { limit: 6 })}`,
-    goals: `/api/conversions/goals/report?${apiParams(siteId, range, filters, compare)}`,
+    totals: `/api/analytics/totals?${apiParams(siteId, range, filters, compare, bots)}`,
+    top: `/api/analytics/top?${apiParams(siteId, range, filters, { limit: 6 }, bots)}`,
+    goals: `/api/conversions/goals/report?${apiParams(siteId, range, filters, compare, bots)}`,
   };
+}
+
+const botSessions = (n: number) => `${count(n)} bot ${n === 1 ? 'session' : 'sessions'}`;
+
+/**
+ * What the period holds from bots and automation, and the switch that counts
+ * them in or leaves them out again (kept in the address as bots=1). Nothing
+ * when there were none and they are left out.
+ */
+function BotsNote(props: { ctx: Ctx; excluded: number }) {
+  const { ctx, excluded } = props;
+  if (ctx.q.bots) {
+    return (
+      <p class="muted small bots-note" data-bots="included">
+        Bot and automation sessions are included. <a href={here(ctx, { bots: null })} data-bots-toggle>Leave them out</a>
+      </p>
+    );
+  }
+  if (!excluded) return null;
+  return (
+    <p class="muted small bots-note" data-bots="excluded" data-bots-excluded={excluded}>
+      {botSessions(excluded)} (crawlers, automation, your bot patterns) left out. <a href={here(ctx, { bots: '1' })} data-bots-toggle>Include bots</a>
+    </p>
+  );
 }
 
 export async function overviewView(ctx: Ctx) {
   const opts = { signal: ctx.signal };
-  const calls = overviewCalls(ctx.site!.id, ctx.q.filters, ctx.range, ctx.previous);
+  const calls = overviewCalls(ctx.site!.id, ctx.q.filters, ctx.range, ctx.previous, ctx.q.bots);
   const top = call<Top>(calls.top, opts);
   top.catch(() => {}); // drawn (or reported) in its panels
   const goals = call<GoalReport>(calls.goals, opts);
@@ -64,6 +88,7 @@ export async function overviewView(ctx: Ctx) {
   const now = totals.overview;
   const filtered = FILTERS.some((f) => ctx.q.filters[f]);
 
+  const excluded = Number(now.bots_excluded ?? 0);
   const picker = goals.then((r) => ({ goals: r.goals, missing: Boolean(ctx.q.goal) && !r.goals.some((g) => g.id === ctx.q.goal) }));
   picker.catch(() => {});
   const heading = (
@@ -71,6 +96,7 @@ export async function overviewView(ctx: Ctx) {
       <div>
         <h1 tabindex={-1}>{ctx.site!.name}</h1>
         <p class="muted">{ctx.site!.domain} · {dayRange(ctx.range.from, ctx.range.to)}</p>
+        {now.sessions === 0 && excluded && !filtered ? null : <BotsNote ctx={ctx} excluded={excluded} />}
       </div>
       {now.sessions ? <GoalPicker ctx={ctx} goals={picker} /> : null}
     </div>
@@ -80,7 +106,16 @@ export async function overviewView(ctx: Ctx) {
     return (
       <div>
         {heading}
-        {filtered ? (
+        {excluded && !filtered ? (
+          <Empty title={`No visits from people yet — ${botSessions(excluded)} left out`} icon="chart">
+            <p>
+              Every session recorded for <strong>{ctx.site!.domain}</strong> in {dayRange(ctx.range.from, ctx.range.to)} came from a crawler, a headless
+              browser, automation (navigator.webdriver) or one of the site's{' '}
+              <a href={`/app/settings/sites/${encodeURIComponent(ctx.site!.id)}`}>bot patterns</a>. Bot sessions are recorded but left out of the numbers.
+            </p>
+            <p><a class="btn primary" href={here(ctx, { bots: '1' })} data-bots-toggle>Include bots</a></p>
+          </Empty>
+        ) : filtered ? (
           <Empty title="No sessions match these filters" icon="search">
             <p>Nothing in {dayRange(ctx.range.from, ctx.range.to)} matches. <a href={here(ctx, Object.fromEntries(FILTERS.map((f) => [f, null])))}>Clear the filters</a> or pick a longer period.</p>
           </Empty>
