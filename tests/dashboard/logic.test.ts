@@ -67,6 +67,12 @@ describe('links and API queries', () => {
     assert.equal(withParams('/app', 'site=shop&country=DE', { country: null, device: 'mobile' }), '/app?site=shop&device=mobile');
     assert.equal(withParams('/app', 'country=DE', { country: null }), '/app');
   });
+
+  it('keeps the picked goal from view to view, and none when the address names none', () => {
+    assert.equal(readQuery('site=shop&goal=g1').goal, 'g1');
+    assert.equal(readQuery('site=shop&goal=').goal, null);
+    assert.equal(sharedParams('?site=shop&goal=g1&metric=events'), 'site=shop&goal=g1');
+  });
 });
 
 describe('formats', () => {

@@ -186,7 +186,7 @@ function prefetchOverview(url: URL): void {
   if (!siteId) return;
   const range = resolveRange(q, dayOf(Date.now()));
   const calls = overviewCalls(siteId, q.filters, range, q.compare ? previousRange(range) : null, q.bots);
-  for (const path of [calls.totals, calls.top]) call(path).catch(() => {});
+  for (const path of Object.values(calls)) call(path).catch(() => {});
 }
 
 async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<ComponentChild> {

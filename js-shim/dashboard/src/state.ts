@@ -26,6 +26,8 @@ export interface ViewQuery {
   to: string | null;
   compare: boolean;
   filters: Filters;
+  /** The goal whose conversions the breakdowns and the overview show (a goal id), or null. */
+  goal: string | null;
   /** Count bot and automation sessions in (`bots=1`; the API's include_bots). */
   bots: boolean;
 }
@@ -54,7 +56,7 @@ export function readQuery(search: string | URLSearchParams): ViewQuery {
     const v = p.get(name);
     if (v) filters[name] = v;
   }
-  return { site: p.get('site'), range, from: p.get('from'), to: p.get('to'), compare: p.get('compare') !== 'off', filters, bots: p.get('bots') === '1' };
+  return { site: p.get('site'), range, from: p.get('from'), to: p.get('to'), compare: p.get('compare') !== 'off', filters, bots: p.get('bots') === '1', goal: p.get('goal') || null };
 }
 
 /** The days a query covers; a custom range that does not parse falls back to the last 7 days. */
@@ -103,11 +105,11 @@ export function withParams(path: string, search: string, changes: Record<string,
   return s ? `${path}?${s}` : path;
 }
 
-/** The parameters that carry over from one analytics view to another. */
+/** The parameters that carry over from one analytics view to another (the goal too: it is the site's, like the filters). */
 export function sharedParams(search: string): string {
   const from = new URLSearchParams(search);
   const keep = new URLSearchParams();
-  for (const k of ['site', 'range', 'from', 'to', 'compare', 'bots', ...FILTERS]) {
+  for (const k of ['site', 'range', 'from', 'to', 'compare', 'bots', 'goal', ...FILTERS]) {
     const v = from.get(k);
     if (v) keep.set(k, v);
   }
