@@ -745,7 +745,22 @@ describe('dashboard and replay viewer in Chromium', () => {
     await p.selectOption('[data-goal-picker]', '');
     await p.waitForURL((u) => !u.searchParams.has('goal'));
     await p.waitForFunction(() => !document.querySelector('[data-list="devices"] th.goal-col'));
+
+    // A goal the site does not have (deleted, or another site's): said so, and no columns.
+    await open('/app/pages?site=goalshop&goal=AAAAAAAAAAAA', '.goal-picker [role="status"]', p);
+    assert.match((await p.textContent('.goal-picker [role="status"]')) ?? '', /no such goal/);
+    assert.equal(await p.locator('th.goal-col').count(), 0);
+    assert.equal(await p.inputValue('[data-goal-picker]'), '');
     await ctx.close();
+
+    // On a phone the goal columns fit without sideways scrolling.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const pp = await phone.newPage();
+    await logInDashboard(pp, stack.url, ADMIN);
+    await open(`/app/pages?site=goalshop&goal=${goal}`, '[data-list="pages"] [data-rate]', pp);
+    assert.ok(await pp.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+    await shot('phone-pages-goal', pp);
+    await phone.close();
   });
 
   it('ran without a page error or a Content-Security-Policy violation', () => {

@@ -76,7 +76,12 @@ export function Ranked(props: { items: RankedItem[]; label: string; metric: stri
         <tr>
           <th scope="col">{props.label}</th>
           <th scope="col" class="num">{props.metric}</th>
-          {goal ? <th scope="col" class="num goal-col" title={goal.goal.name ? `Sessions that reached ${goal.goal.name}` : undefined}>Conversions</th> : null}
+          {goal ? (
+            <th scope="col" class="num goal-col" title={goal.goal.name ? `Sessions that reached ${goal.goal.name}` : undefined}>
+              <span class="wide-only">Conversions</span>
+              <span class="narrow-only" aria-hidden="true">Conv.</span>
+            </th>
+          ) : null}
           {goal ? <th scope="col" class="num goal-col" title="Conversion rate: the conversions over the row's sessions">CR</th> : null}
         </tr>
       </thead>
