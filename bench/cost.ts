@@ -52,7 +52,7 @@ try {
 
   const bucket = await stack.bucket();
   const day = run.session.session_started_at.slice(0, 10).replace(/-/g, '/');
-  const stored = (await bucket.list({ prefix: `sessions/${day}/${sessionId}/` })).objects;
+  const stored = (await bucket.list({ prefix: `sessions/${day}/${sessionId}/`, include: ['customMetadata'] })).objects;
   const kept = stored.filter((o) => o.key.includes('/segments/') || o.key.endsWith('/compacted.ndjson'));
   const n = (k: string) => calls[k] ?? 0;
 
@@ -84,6 +84,8 @@ try {
     // What retention holds: the segments (or an earlier version's compacted object), once the chunks go.
     r2_bytes_stored: (kept.length ? kept : stored).reduce((sum, o) => sum + o.size, 0),
     r2_bytes_until_closed: stored.reduce((sum, o) => sum + o.size, 0),
+    // The same objects' NDJSON bytes (raw_bytes of the gzip objects), to show the compression the model counts.
+    r2_ndjson_bytes_stored: (kept.length ? kept : stored).reduce((sum, o) => sum + (Number(o.customMetadata?.raw_bytes) || o.size), 0),
     d1_batches: n('d1/batch'),
     d1_write_statements: n('d1/statements') + n('d1/write') + n('d1/exec'),
     d1_reads: n('d1/read'),

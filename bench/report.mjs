@@ -89,10 +89,9 @@ export function levers(counts) {
   return [
     { change: 'as measured', usd: now },
     { change: `batches through a Queue into shared objects (the row above: ${batches} chunk puts become queue operations)`, usd: now - chunkPuts + queue.usd },
-    { change: 'replay chunks stored gzip-compressed (assumed 5× smaller)', usd: total({ ...counts, r2_bytes_stored: counts.r2_bytes_stored / 5 }) },
     { change: 'half as many batches per visit (a 2-minute interval and 100-event batches: live replay 2 minutes behind)', usd: total({ ...counts, requests: 1 + batches / 2, r2_class_a: counts.r2_class_a - batches / 2, r2_class_b: counts.r2_class_b - batches / 2, r2_put: counts.r2_put - batches / 2, cpu_ms_per_session: counts.cpu_ms_per_session * (1 + batches / 2) / counts.requests }) },
     { change: 'the D1 cache written at start and end only', usd: total({ ...counts, d1_write_statements: 2 }) },
-    { change: 'all four together', usd: total({ ...counts, requests: 1 + batches / 2, r2_class_a: counts.r2_class_a - batches, r2_class_b: counts.r2_class_b - batches / 2, r2_bytes_stored: counts.r2_bytes_stored / 5, d1_write_statements: 2, cpu_ms_per_session: counts.cpu_ms_per_session * (1 + batches / 2) / counts.requests }) + (queue.usd / 2) },
+    { change: 'all three together', usd: total({ ...counts, requests: 1 + batches / 2, r2_class_a: counts.r2_class_a - batches, r2_class_b: counts.r2_class_b - batches / 2, d1_write_statements: 2, cpu_ms_per_session: counts.cpu_ms_per_session * (1 + batches / 2) / counts.requests }) + (queue.usd / 2) },
     { change: 'the fixed part: Neon compute and storage, nothing else', usd: monthlyCost(counts, DEFAULT_RETENTION_MONTHS).edgereplay.rows.filter((r) => r.item.startsWith('Neon')).reduce((n, r) => n + r.usd, 0) },
   ].map((l) => ({ ...l, usd: Math.round(l.usd * 100) / 100 }));
 }
@@ -188,7 +187,7 @@ export function writeReport({ machine, core, callgrind, cost, workerCpu, e2e, da
     ? replayResults(replay)
     : Object.fromEntries(REPLAY_KEYS.filter((k) => previous?.results[k] !== undefined).map((k) => [k, previous.results[k]]));
   writeFileSync(`${BENCH}results.json`, JSON.stringify({ ...results, ...extra, ...replayFigures, machine }, null, 2) + '\n');
-  const md = markdown({ machine, core, callgrind, cost, counts, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, results: { ...results, ...extra }, model, firstMonth, previous });
+  const md = markdown({ machine, core, callgrind, cost, counts, workerCpu, e2e, dashboard, dashboardScale, heatmap, sizes, seconds, results: { ...results, ...extra, ...replayFigures }, model, firstMonth, previous });
   // The replay figures' marked section: this run's, or the previous RESULTS.md's as it was.
   const START = '<!-- replay figures: bench/replay.ts -->';
   const END = '<!-- end of replay figures -->';
@@ -414,7 +413,7 @@ ${table(
   ],
 )}
 
-Postgres statements by text: ${cost.pg_statements.map((q) => `\`${q.query.replace(/\s+/g, ' ').slice(0, 60)}…\` × ${q.calls}`).join('; ')}.
+${cost.r2_ndjson_bytes_stored ? `Chunks and segments are stored gzip: the kept ${fmt(cost.r2_bytes_stored)} bytes hold ${fmt(cost.r2_ndjson_bytes_stored)} bytes of NDJSON (${fmt(cost.r2_ndjson_bytes_stored / cost.r2_bytes_stored, 1)}×).${r.replay_bytes_per_recorded_minute ? ` These generated events repeat more than a recording of a real page, which shrank ${fmt(r.replay_ndjson_bytes_per_recorded_minute / r.replay_bytes_per_recorded_minute, 1)}× (Replay section); at that ratio the R2 storage line below would be ${usd(monthlyCost({ ...counts, r2_bytes_stored: cost.r2_ndjson_bytes_stored / (r.replay_ndjson_bytes_per_recorded_minute / r.replay_bytes_per_recorded_minute) }, DEFAULT_RETENTION_MONTHS).edgereplay.rows.find((x) => x.item.startsWith('R2 storage')).usd)} instead.` : ''}\n\n` : ''}Postgres statements by text: ${cost.pg_statements.map((q) => `\`${q.query.replace(/\s+/g, ' ').slice(0, 60)}…\` × ${q.calls}`).join('; ')}.
 
 ### Monthly cost per million 500-event sessions
 
@@ -470,9 +469,8 @@ session list trail a visitor by up to a minute, and the list's counts by up to 3
 fresh the dashboard is"); events of a tab that crashes, rather than closes, are lost for the last
 minute instead of the last 20 s.
 
-${r.cost_usd_per_million_sessions_month <= 50 ? 'The $50 target is met.' : `**The $50 target is missed by ${usd(r.cost_usd_per_million_sessions_month - 50)}.** Three lines hold it up: R2 class A (one put per batch), Neon compute,
-which Neon's current price ($0.14 per CU-hour) makes ${usd(model.edgereplay.rows.find((x) => x.item === 'Neon compute').usd)} for the smallest always-on compute, and R2 storage
-of a year of uncompressed NDJSON (gzip chunks, being built for replay, shrink that line several times).
+${r.cost_usd_per_million_sessions_month <= 50 ? 'The $50 target is met.' : `**The $50 target is missed by ${usd(r.cost_usd_per_million_sessions_month - 50)}.** Two lines hold it up: R2 class A (one put per batch) and Neon compute,
+which Neon's current price ($0.14 per CU-hour) makes ${usd(model.edgereplay.rows.find((x) => x.item === 'Neon compute').usd)} for the smallest always-on compute.
 Fewer puts need a durable buffer between the request and R2; priced for this workload
 (${cost.requests - 1} batch requests per session), per million sessions a month:`}
 
@@ -704,8 +702,14 @@ function kept(previous, heading, [from, to] = []) {
   if (at < 0) return `${heading}\n\nNot measured in this run, and no earlier figures were found.`;
   const next = text.indexOf('\n## ', at + heading.length);
   let body = text.slice(at + heading.length, next < 0 ? undefined : next).trim();
+  // A section kept before keeps its note (it says when it was measured); one
+  // measured by the previous run is dated by that run (a partial one's date).
+  const notes = body.match(/^(\*Not measured again in this run:[^\n]*\*\s*)+/);
+  if (notes) body = body.slice(notes[0].length);
+  const measured = previous.results.machine.partial?.date ?? previous.results.machine.date;
+  const note = notes ? notes[0].trim().split('\n')[0] : `*Not measured again in this run: these figures are from the run of ${measured.slice(0, 10)}.*`;
   if (from) body = body.replace(from, to);
-  return `${heading}\n\n*Not measured again in this run: these figures are from the full run of ${previous.results.machine.date.slice(0, 10)}.*\n\n${body}`;
+  return `${heading}\n\n${note}\n\n${body}`;
 }
 
 function heatmapSection(h) {

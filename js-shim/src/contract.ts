@@ -85,7 +85,13 @@ export interface SiteSettings {
   replay_sample_rate: number;
   retention_days: number;
   respect_dnt: boolean;
+  /** User-Agent substrings (case-insensitive) that flag a new session as a bot's, besides isbot's list. */
+  bot_patterns: string[];
 }
+
+/** A site's own bot patterns: how many at most, and the length of each. */
+export const MAX_BOT_PATTERNS = 50;
+export const MAX_BOT_PATTERN_CHARS = 100;
 
 /** A site as /api/sites answers it. */
 export interface Site extends SiteSettings {

@@ -123,6 +123,13 @@ wrangler.on('exit', (code) => {
 });
 await waitForPort(PORT, 60_000);
 
+// wrangler dev does not fire cron triggers on its own; without them a local
+// dashboard would never see idle sessions end, deferred batches reconciled,
+// sessions compacted or the cache caught up. Fired here on the schedules of
+// wrangler.toml's [triggers] crons (the two forms it uses: "*/N * * * *" and a
+// daily "M H * * *") through wrangler's own scheduled handler.
+const schedules = cronSchedules(readFileSync('wrangler.toml', 'utf8'));
+
 console.log(`
 edgereplay is running at ${url}
 
@@ -132,23 +139,38 @@ edgereplay is running at ${url}
   API token:  ${facts.api_token}
   Health:     ${url}/health
 
-The scheduled jobs run here as deployed (every 5 minutes; the daily one at 03:17 UTC).
+The scheduled jobs of wrangler.toml are fired here as deployed (${schedules.map((c) => c.label).join('; ')}),
+so wrangler's note that scheduled Workers are not triggered automatically does not apply.
 The same facts are in ${LOCAL}/dev.json. Ctrl-C stops everything.
 `);
 
-// wrangler dev does not fire cron triggers on its own; without them a local
-// dashboard would never see idle sessions end, deferred batches reconciled,
-// sessions compacted or the cache caught up. Fired here on the schedules of
-// wrangler.toml through wrangler's own scheduled handler.
 const fire = (cron) =>
   fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`).catch((err) => console.error(`cron ${cron}: ${err.message}`));
-let lastDaily = new Date().toISOString().slice(0, 10);
+let lastMinute = -1;
 setInterval(() => {
-  fire('*/5 * * * *');
   const now = new Date();
-  const day = now.toISOString().slice(0, 10);
-  if (day !== lastDaily && now.getUTCHours() * 60 + now.getUTCMinutes() >= 3 * 60 + 17) {
-    lastDaily = day;
-    fire('17 3 * * *');
-  }
-}, 5 * 60_000).unref();
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (minute === lastMinute) return;
+  lastMinute = minute;
+  for (const c of schedules) if (c.due(now)) fire(c.cron);
+}, 10_000).unref();
+
+/** The crons of wrangler.toml with when each is due (a minute's granularity, UTC). */
+function cronSchedules(toml) {
+  const line = toml.match(/^crons\s*=\s*\[(.*)\]/m);
+  const crons = line ? [...line[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
+  return crons.map((cron) => {
+    const every = cron.match(/^\*\/(\d+) \* \* \* \*$/);
+    if (every) {
+      const n = Number(every[1]);
+      return { cron, label: `every ${n} minutes`, due: (d) => d.getUTCMinutes() % n === 0 };
+    }
+    const daily = cron.match(/^(\d+) (\d+) \* \* \*$/);
+    if (daily) {
+      const [m, h] = [Number(daily[1]), Number(daily[2])];
+      const label = `daily at ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')} UTC`;
+      return { cron, label, due: (d) => d.getUTCHours() === h && d.getUTCMinutes() === m };
+    }
+    throw new Error(`wrangler.toml cron "${cron}": npm start fires only "*/N * * * *" and "M H * * *" schedules`);
+  });
+}

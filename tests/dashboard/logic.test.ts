@@ -51,10 +51,27 @@ describe('links and API queries', () => {
     assert.deepEqual(Object.fromEntries(params), { site_id: 'shop', from: '2026-03-04', to: TODAY, country: 'DE', source: '(direct)', limit: '6' });
   });
 
+  it('counts bots in only when the address says bots=1, and keeps that from view to view', () => {
+    assert.equal(readQuery('site=shop').bots, false);
+    assert.equal(readQuery('site=shop&bots=0').bots, false);
+    const q = readQuery('site=shop&bots=1');
+    assert.equal(q.bots, true);
+    const r = { from: '2026-03-04', to: TODAY, days: 7 };
+    assert.equal(new URLSearchParams(apiParams('shop', r, q.filters, {}, q.bots)).get('include_bots'), '1');
+    assert.equal(new URLSearchParams(apiParams('shop', r, q.filters)).has('include_bots'), false);
+    assert.equal(sharedParams('?site=shop&bots=1&sort=duration_ms'), 'site=shop&bots=1');
+  });
+
   it('keeps site, period and filters from view to view, and nothing view-specific', () => {
     assert.equal(sharedParams('?site=shop&range=30d&country=DE&sort=duration_ms&t=12&metric=events'), 'site=shop&range=30d&country=DE');
     assert.equal(withParams('/app', 'site=shop&country=DE', { country: null, device: 'mobile' }), '/app?site=shop&device=mobile');
     assert.equal(withParams('/app', 'country=DE', { country: null }), '/app');
+  });
+
+  it('keeps the picked goal from view to view, and none when the address names none', () => {
+    assert.equal(readQuery('site=shop&goal=g1').goal, 'g1');
+    assert.equal(readQuery('site=shop&goal=').goal, null);
+    assert.equal(sharedParams('?site=shop&goal=g1&metric=events'), 'site=shop&goal=g1');
   });
 });
 

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedSite, startStack, type Stack } from '../worker/harness/stack.ts';
 import { asUser, logIn as apiLogIn, makeAdmin } from '../worker/harness/accounts.ts';
 import { eventually } from '../worker/harness/session.ts';
-import { launchBrowser, requestText, serveSite, submitLogin, watchSessions } from './harness.ts';
+import { launchBrowser, logInDashboard, requestText, serveSite, submitLogin, watchSessions } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
@@ -114,7 +114,7 @@ describe('dashboard and replay viewer in Chromium', () => {
       assert.equal(res.status, 201, await res.text());
     }
     shop = await serveSite(stack.url, 'shop', '', 'shop.html');
-    browser = await launchBrowser();
+    browser = await launchBrowser('person');
     recorded = await recordVisit();
     // The session list is read from the D1 cache, written off the response path.
     await eventually(() => api(`/api/sessions?${period()}`), (r) => r.sessions.some((s: { id: string }) => s.id === recorded), 10_000);
@@ -670,6 +670,97 @@ describe('dashboard and replay viewer in Chromium', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  });
+
+  it('shows a picked goal’s conversions and rate in the overview, pages, sources, locations and devices', async () => {
+    // A site of its own with four known visits; two of them sign up.
+    const { token: goalToken } = await seedSite(stack, 'goalshop', { domain: 'goal.example' });
+    const base = { ua: VISITS[0].ua, screen: '1920x1080', clicks: 0, scroll: 50, durationMs: 20_000, end: true };
+    const visits = [
+      { ...base, name: 'g1', country: 'DE', ip: '203.0.113.40', url: 'https://shop.example/', referrer: 'https://www.google.com/', pages: ['/', '/pricing'], custom: ['signup'] },
+      { ...base, name: 'g2', country: 'US', ip: '203.0.113.41', url: 'https://shop.example/', referrer: 'https://www.google.com/', pages: ['/', '/docs'] },
+      { ...base, name: 'g3', country: 'FR', ip: '203.0.113.42', url: 'https://shop.example/pricing?utm_source=newsletter', pages: ['/pricing'], custom: ['signup'] },
+      { ...base, name: 'g4', country: 'DE', ip: '203.0.113.43', url: 'https://shop.example/', referrer: 'https://t.co/', pages: ['/'] },
+    ];
+    for (const v of visits) await sendVisit(stack, 'goalshop', v);
+    const owner = await apiLogIn(stack, ADMIN.email, ADMIN.password);
+    const made = await asUser(stack, owner, '/api/conversions/goals', { method: 'POST', body: { site_id: 'goalshop', name: 'Signup', kind: 'event', value: 'signup' } });
+    assert.equal(made.status, 201);
+    const goal = ((await made.json()) as { goal: { id: string } }).goal.id;
+    assert.equal((await asUser(stack, owner, '/api/conversions/goals', { method: 'POST', body: { site_id: 'goalshop', name: 'Docs', kind: 'page', value: '/docs' } })).status, 201);
+
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await logInDashboard(p, stack.url, ADMIN);
+    /** [key, conversions, rate as shown] per row of a ranked list with goal columns. */
+    const goalRows = (name: string) =>
+      p.$$eval(`[data-list="${name}"] tbody tr`, (rows) =>
+        rows.map((r) => [(r as HTMLElement).dataset.key, Number((r.querySelector('[data-conversions]') as HTMLElement)?.dataset.conversions), r.querySelector('[data-rate]')?.textContent]),
+      );
+
+    // No goal picked: the overview lists every goal; picking one adds its cards.
+    await open('/app?site=goalshop', '[data-list="goals"]', p);
+    const listed = await p.$$eval('[data-list="goals"] tbody tr', (rows) =>
+      rows.map((r) => [r.querySelector('.label')!.textContent, Number((r.querySelector('[data-value]') as HTMLElement).dataset.value), r.querySelector('.secondary')!.textContent]),
+    );
+    assert.deepEqual(listed, [['Signup', 2, '50.0%'], ['Docs', 1, '25.0%']]);
+    assert.equal(await p.locator('[data-goal-cards]').count(), 0);
+    await p.selectOption('[data-goal-picker]', goal);
+    await p.waitForURL(new RegExp(`goal=${goal}`));
+    await p.waitForSelector('[data-goal-cards] [data-metric="goal_rate"][data-value]');
+    const kpi = await cards(p);
+    assert.equal(kpi.goal_conversions, 2);
+    assert.equal(kpi.goal_rate, 0.5);
+    assert.equal(await p.textContent('[data-metric="goal_rate"]'), '50.0%');
+    await shot('overview-goal', p);
+
+    // The goal stays picked from view to view; each breakdown gains its columns.
+    await p.click('nav >> text=Pages');
+    await p.waitForURL(/\/app\/pages\?.*goal=/);
+    await p.waitForSelector('[data-list="pages"] th:has-text("Conversions")');
+    await p.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    assert.equal(await p.inputValue('[data-goal-picker]'), goal);
+    // Sessions that viewed the page and signed up, over the sessions that viewed it.
+    assert.deepEqual(await goalRows('pages'), [['/', 1, '33.3%'], ['/pricing', 2, '100.0%'], ['/docs', 0, '0.0%']]);
+    assert.deepEqual(await goalRows('entry'), [['/', 1, '33.3%'], ['/pricing', 1, '100.0%']]);
+    await shot('pages-goal', p);
+
+    await open(`/app/sources?site=goalshop&goal=${goal}`, '[data-list="referrers"] [data-rate]', p);
+    const refs = Object.fromEntries((await goalRows('referrers')).map(([k, n, r]) => [k, [n, r]]));
+    assert.deepEqual(refs, { 'google.com': [1, '50.0%'], '(direct)': [1, '100.0%'], 't.co': [0, '0.0%'] });
+    assert.deepEqual(await goalRows('utm_sources'), [['newsletter', 1, '100.0%']]);
+    await shot('sources-goal', p);
+
+    await open(`/app/locations?site=goalshop&goal=${goal}`, '[data-list="countries"] [data-rate]', p);
+    assert.deepEqual(Object.fromEntries((await goalRows('countries')).map(([k, n, r]) => [k, [n, r]])), { DE: [1, '50.0%'], FR: [1, '100.0%'], US: [0, '0.0%'] });
+    await open(`/app/devices?site=goalshop&goal=${goal}`, '[data-list="browsers"] [data-rate]', p);
+    assert.deepEqual(await goalRows('devices'), [['desktop', 2, '50.0%']]);
+
+    // The dashboard's numbers are the API's.
+    const api4 = await (await fetch(`${stack.url}/api/conversions/goals/breakdown?site_id=goalshop&from=${daysAgo(6)}&to=${today()}&dims=page&goal=${goal}`, { headers: { authorization: `Bearer ${goalToken}` } })).json();
+    assert.deepEqual(api4.dims.page.map((r: any) => [r.value, r.goals[0].conversions]), [['/', 1], ['/pricing', 2], ['/docs', 0]]);
+
+    // "No goal" takes the columns away again.
+    await p.selectOption('[data-goal-picker]', '');
+    await p.waitForURL((u) => !u.searchParams.has('goal'));
+    await p.waitForFunction(() => !document.querySelector('[data-list="devices"] th.goal-col'));
+
+    // A goal the site does not have (deleted, or another site's): said so, and no columns.
+    await open('/app/pages?site=goalshop&goal=AAAAAAAAAAAA', '.goal-picker [role="status"]', p);
+    assert.match((await p.textContent('.goal-picker [role="status"]')) ?? '', /no such goal/);
+    assert.equal(await p.locator('th.goal-col').count(), 0);
+    assert.equal(await p.inputValue('[data-goal-picker]'), '');
+    await ctx.close();
+
+    // On a phone the goal columns fit without sideways scrolling.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const pp = await phone.newPage();
+    await logInDashboard(pp, stack.url, ADMIN);
+    await open(`/app/pages?site=goalshop&goal=${goal}`, '[data-list="pages"] [data-rate]', pp);
+    assert.ok(await pp.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+    await shot('phone-pages-goal', pp);
+    await phone.close();
   });
 
   it('ran without a page error or a Content-Security-Policy violation', () => {

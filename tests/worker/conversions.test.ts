@@ -247,6 +247,93 @@ describe('conversion analytics', () => {
     });
   });
 
+  describe('one goal per breakdown value, and per page viewed', () => {
+    // Its own site: v1 comes back to / before it buys, v3 buys from /blog, v4 only looks.
+    const site = 'site_goal_cols';
+    let siteToken: string;
+    const goalIds: Record<string, string> = {};
+    const get = async (path: string) => {
+      const res = await asToken(stack, siteToken, path);
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const q = (extra = '') => `/api/conversions/goals/breakdown?site_id=${site}&from=${today()}&to=${today()}${extra}`;
+    /** [value, sessions, conversions, rate] per row of one goal's breakdown. */
+    const table = (rows: any[]) => rows.map((r) => [r.value, r.sessions, r.goals[0].conversions, r.goals[0].rate]);
+
+    before(async () => {
+      ({ token: siteToken } = await seedSite(stack, site));
+      const v = async (url: string, referrer: string, steps: [number, string | { event: string }][], headers: Record<string, string> = {}) => {
+        const s = await startSession(stack, site, { url: `https://example.com${url}`, referrer }, headers);
+        const t = Date.parse(s.session_started_at);
+        const events = steps.map(([dt, step]) => (typeof step === 'string' ? page(t + dt, step) : custom(t + dt, step.event, {})));
+        assert.equal((await sendBatch(stack, s, 0, events)).status, 202);
+      };
+      await v('/?utm_source=mail', 'https://google.com/', [[0, '/'], [1000, '/pricing'], [2000, '/'], [3000, { event: 'purchase' }]]);
+      await v('/', 'https://google.com/', [[0, '/'], [1000, '/pricing']]);
+      await v('/blog?utm_source=mail', 'https://news.example.org/', [[0, '/blog'], [1000, { event: 'purchase' }]]);
+      await v('/', 'https://other.example/', [[0, '/']]);
+      await v('/', 'https://google.com/', [[0, '/'], [500, '/blog'], [1000, { event: 'purchase' }]], { 'user-agent': HEADLESS });
+      for (const g of [{ name: 'Purchase', kind: 'event', value: 'purchase' }, { name: 'Pricing', kind: 'page', value: '/pricing' }]) {
+        const res = await change('POST', '/api/conversions/goals', { site_id: site, ...g });
+        assert.equal(res.status, 201);
+        goalIds[g.name] = res.body.goal.id;
+      }
+    });
+
+    it('answers one goal’s conversions and rate per referrer, with the site’s goals to choose from', async () => {
+      const { status, body } = await get(q(`&dim=referrer&goal=${goalIds.Purchase}`));
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.deepEqual(body.goal, { id: goalIds.Purchase, name: 'Purchase' });
+      assert.deepEqual(body.site_goals.map((g: any) => g.name), ['Purchase', 'Pricing']);
+      assert.deepEqual(table(body.rows), [['google.com', 2, 1, 0.5], ['news.example.org', 1, 1, 1], ['other.example', 1, 0, 0]]);
+      assert.ok(body.rows.every((r: any) => r.goals.length === 1));
+    });
+
+    it('counts the sessions that viewed each top page and converted, once per session however often it came back', async () => {
+      const { status, body } = await get(q(`&dim=page&goal=${goalIds.Purchase}`));
+      assert.equal(status, 200, JSON.stringify(body));
+      // Pages in page-view order (/ has 4 views from 3 sessions); the bot's visit counts nowhere.
+      assert.deepEqual(table(body.rows), [['/', 3, 1, 1 / 3], ['/pricing', 2, 1, 0.5], ['/blog', 1, 1, 1]]);
+      const pricing = await get(q(`&dim=page&goal=${goalIds.Pricing}`));
+      assert.deepEqual(table(pricing.body.rows), [['/', 3, 2, 2 / 3], ['/pricing', 2, 2, 1], ['/blog', 1, 0, 0]]);
+      // Under a filter the sessions are narrowed (the pages stay the page-view list).
+      const google = await get(q(`&dim=page&goal=${goalIds.Purchase}&source=google.com`));
+      assert.deepEqual(table(google.body.rows), [['/', 2, 1, 0.5], ['/pricing', 2, 1, 0.5], ['/blog', 0, 0, 0]]);
+      const bots = await get(q(`&dim=page&goal=${goalIds.Purchase}&include_bots=1`));
+      assert.deepEqual(table(bots.body.rows).slice(0, 1), [['/', 4, 2, 0.5]]);
+    });
+
+    it('answers several breakdowns in one request', async () => {
+      const { status, body } = await get(q(`&dims=page,utm_source,entry_page&goal=${goalIds.Purchase}`));
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.deepEqual(Object.keys(body.dims), ['page', 'utm_source', 'entry_page']);
+      assert.deepEqual(table(body.dims.utm_source), [['mail', 2, 2, 1]]);
+      assert.deepEqual(table(body.dims.entry_page), [['/', 3, 1, 1 / 3], ['/blog', 1, 1, 1]]);
+      assert.equal(body.dims.page.length, 3);
+      // Without goal=: every goal, in the order they were made.
+      const all = await get(q('&dims=referrer'));
+      assert.equal(all.body.goal, null);
+      assert.deepEqual(all.body.dims.referrer[0].goals.map((g: any) => [g.name, g.conversions]), [['Purchase', 1], ['Pricing', 2]]);
+    });
+
+    it('refuses a malformed goal id (400), an unknown one or another site’s (404), and unknown or repeated breakdowns', async () => {
+      const malformed = await get(q('&dim=page&goal=no%20such'));
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.error.code, 'bad_request');
+      assert.match(malformed.body.error.message, /goal/);
+      const unknown = await get(q('&dim=page&goal=AAAAAAAAAAAA'));
+      assert.equal(unknown.status, 404);
+      assert.deepEqual(unknown.body, { error: { code: 'not_found', message: 'No such goal.' } });
+      const elsewhere = await change('POST', '/api/conversions/goals', { site_id: siteId, name: 'Elsewhere', kind: 'page', value: '/' });
+      assert.equal((await get(q(`&dim=page&goal=${elsewhere.body.goal.id}`))).status, 404);
+      for (const bad of ['&dims=page,nope', '&dims=page,page', '&dims=', '&dim=page&dims=page', '&dims=page,referrer,utm_source,country,os', '&dim=page&limit=251']) {
+        const res = await get(q(bad));
+        assert.equal(res.status, 400, bad);
+        assert.equal(res.body.error.code, 'bad_request', bad);
+      }
+    });
+  });
+
   it('counts a person as a visitor when a bot on the same address and browser came first that day', async () => {
     const site = 'site_bot_first';
     const { token: siteToken } = await seedSite(stack, site);

@@ -53,6 +53,7 @@ describe('sites and API tokens', () => {
       replay_sample_rate: 1,
       retention_days: 365,
       respect_dnt: true,
+      bot_patterns: [],
     });
     assert.deepEqual(await cachedSite(site.id), { domain: 'shop.example', allowed_origins: '[]', replay_enabled: 0, retention_days: 365 });
     assert.equal((await start(site.id, 'https://www.shop.example')).status, 200);

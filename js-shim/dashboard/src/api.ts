@@ -126,6 +126,8 @@ export interface Overview {
   avg_duration_ms: number;
   bounce_rate: number;
   avg_scroll_percent: number;
+  /** Bot and automation sessions the period's filters match that were left out (0 with include_bots). */
+  bots_excluded: number;
 }
 
 export interface Day {

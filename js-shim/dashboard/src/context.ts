@@ -28,9 +28,9 @@ export interface Ctx {
   today: string;
 }
 
-/** The /analytics query string for the current site, period and filters. */
+/** The /analytics query string for the current site, period and filters (bots included when the address says so). */
 export function analyticsQuery(ctx: Ctx, extra: Record<string, string | number> = {}, range: DayRange = ctx.range): string {
-  return apiParams(ctx.site!.id, range, ctx.q.filters, extra);
+  return apiParams(ctx.site!.id, range, ctx.q.filters, extra, ctx.q.bots);
 }
 
 /** A dashboard link that keeps site, period and filters. */

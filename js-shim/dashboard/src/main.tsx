@@ -185,8 +185,8 @@ function prefetchOverview(url: URL): void {
   const siteId = q.site ?? localStorage.getItem(SITE_KEY);
   if (!siteId) return;
   const range = resolveRange(q, dayOf(Date.now()));
-  const calls = overviewCalls(siteId, q.filters, range, q.compare ? previousRange(range) : null);
-  for (const path of [calls.totals, calls.top]) call(path).catch(() => {});
+  const calls = overviewCalls(siteId, q.filters, range, q.compare ? previousRange(range) : null, q.bots);
+  for (const path of Object.values(calls)) call(path).catch(() => {});
 }
 
 async function contentFor(ctx: Ctx, route: RouteDef | null): Promise<ComponentChild> {

@@ -26,6 +26,10 @@ export interface ViewQuery {
   to: string | null;
   compare: boolean;
   filters: Filters;
+  /** The goal whose conversions the breakdowns and the overview show (a goal id), or null. */
+  goal: string | null;
+  /** Count bot and automation sessions in (`bots=1`; the API's include_bots). */
+  bots: boolean;
 }
 
 export interface DayRange {
@@ -52,7 +56,7 @@ export function readQuery(search: string | URLSearchParams): ViewQuery {
     const v = p.get(name);
     if (v) filters[name] = v;
   }
-  return { site: p.get('site'), range, from: p.get('from'), to: p.get('to'), compare: p.get('compare') !== 'off', filters };
+  return { site: p.get('site'), range, from: p.get('from'), to: p.get('to'), compare: p.get('compare') !== 'off', filters, bots: p.get('bots') === '1', goal: p.get('goal') || null };
 }
 
 /** The days a query covers; a custom range that does not parse falls back to the last 7 days. */
@@ -73,10 +77,11 @@ export function previousRange(r: DayRange): DayRange {
   return { from: addDays(r.from, -r.days), to: addDays(r.from, -1), days: r.days };
 }
 
-/** Query parameters for the /analytics APIs. */
-export function apiParams(site: string, r: DayRange, filters: Filters, extra: Record<string, string | number> = {}): string {
+/** Query parameters for the /analytics APIs; `bots` asks for bot sessions too (include_bots=1). */
+export function apiParams(site: string, r: DayRange, filters: Filters, extra: Record<string, string | number> = {}, bots = false): string {
   const p = new URLSearchParams({ site_id: site, from: r.from, to: r.to });
   for (const name of FILTERS) if (filters[name]) p.set(name, filters[name]!);
+  if (bots) p.set('include_bots', '1');
   for (const [k, v] of Object.entries(extra)) p.set(k, String(v));
   return p.toString();
 }
@@ -100,11 +105,11 @@ export function withParams(path: string, search: string, changes: Record<string,
   return s ? `${path}?${s}` : path;
 }
 
-/** The parameters that carry over from one analytics view to another. */
+/** The parameters that carry over from one analytics view to another (the goal too: it is the site's, like the filters). */
 export function sharedParams(search: string): string {
   const from = new URLSearchParams(search);
   const keep = new URLSearchParams();
-  for (const k of ['site', 'range', 'from', 'to', 'compare', ...FILTERS]) {
+  for (const k of ['site', 'range', 'from', 'to', 'compare', 'bots', 'goal', ...FILTERS]) {
     const v = from.get(k);
     if (v) keep.set(k, v);
   }

@@ -15,6 +15,7 @@ import { randomId, SITE_ID } from '../lib/token';
 import * as q from '../storage/pg-conversions';
 import { wholeDays } from '../storage/pg-analytics';
 import { getSite } from '../storage/pg-sites';
+import type { Sql } from '../storage/pg';
 import type { RangeQuery } from '../storage/query';
 import { read } from './analytics';
 
@@ -107,15 +108,56 @@ conversions.get('/goals/report', async (c) => {
     return { ...now, compare: previous ? await q.goalTotals(sql, previous, goals) : null };
   })));
 });
-// ...and per value of one breakdown: dim = entry_page | exit_page | referrer | utm_source | utm_medium | utm_campaign | country | device | browser | os.
+// ...and per value of breakdowns: dim = one of q.GOAL_BREAKDOWNS (entry_page, exit_page,
+// referrer, utm_source/medium/campaign, country, device, browser, os, page), or dims = a
+// comma list of up to four, answered in one request ({dims: {name: rows}}); goal=<id> for one goal.
+const MAX_DIMS = 4;
+const GOAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function breakdownDims(c: Context<AppBindings>): { dims: q.GoalBreakdownDim[]; many: boolean } {
+  const one = c.req.query('dim');
+  const many = c.req.query('dims');
+  if (one !== undefined && many !== undefined) throw new ApiError(400, 'bad_request', 'Give dim or dims, not both.');
+  const names = many !== undefined ? many.split(',') : [one ?? 'entry_page'];
+  const known = q.GOAL_BREAKDOWNS as readonly string[];
+  const unknown = names.find((d) => !known.includes(d));
+  if (unknown !== undefined) throw new ApiError(400, 'bad_request', `${many !== undefined ? 'dims' : 'dim'} must name ${known.join(', ')}.`);
+  if (new Set(names).size !== names.length || names.length > MAX_DIMS) {
+    throw new ApiError(400, 'bad_request', `dims lists 1 to ${MAX_DIMS} different breakdowns.`);
+  }
+  return { dims: names as q.GoalBreakdownDim[], many: many !== undefined };
+}
+
+/** `goal=<id>`: one goal's numbers instead of every goal's (undefined: every goal). */
+function goalParam(c: Context<AppBindings>): string | undefined {
+  const id = c.req.query('goal');
+  if (id !== undefined && !GOAL_ID.test(id)) throw new ApiError(400, 'bad_request', 'goal must be a goal id.');
+  return id;
+}
+
+/** The site's goals, and those a read answers for: all of them, or the one `id` names (404 when the site has none by that id). */
+async function goalsOf(sql: Sql, siteId: string, id: string | undefined): Promise<{ all: q.Goal[]; goals: q.Goal[] }> {
+  const all = await q.listGoals(sql, siteId);
+  if (id === undefined) return { all, goals: all };
+  const goals = all.filter((g) => g.id === id);
+  if (!goals.length) throw new ApiError(404, 'not_found', 'No such goal.');
+  return { all, goals };
+}
+
 conversions.get('/goals/breakdown', async (c) => {
   const range = rangeQuery(c);
-  const dim = c.req.query('dim') ?? 'entry_page';
-  if (!(dim in q.GOAL_DIMENSIONS)) throw new ApiError(400, 'bad_request', `dim must be one of ${Object.keys(q.GOAL_DIMENSIONS).join(', ')}.`);
-  const limit = limitParam(c, 10, 100);
+  const { dims, many } = breakdownDims(c);
+  const goalId = goalParam(c);
+  const limit = limitParam(c, 10, 250);
   return c.json(capped(await read(c, true, async (sql) => {
-    const goals = await q.listGoals(sql, range.siteId);
-    return { dim, rows: await q.goalBreakdown(sql, range, goals, dim as q.GoalDimension, limit) };
+    const { all, goals } = await goalsOf(sql, range.siteId, goalId);
+    const answers: Partial<Record<q.GoalBreakdownDim, unknown>> = {};
+    for (const dim of dims) {
+      answers[dim] = dim === 'page' ? await q.goalPages(sql, range, goals, limit) : await q.goalBreakdown(sql, range, goals, dim, limit);
+    }
+    // The site's goals by name, so a client can offer the others beside the one it asked for.
+    const named = { goal: goalId === undefined ? null : { id: goals[0].id, name: goals[0].name }, site_goals: all.map((g) => ({ id: g.id, name: g.name })) };
+    return many ? { ...named, dims: answers } : { ...named, dim: dims[0], rows: answers[dims[0]] };
   })));
 });
 

@@ -4,7 +4,7 @@
 // read-only links to them. Every change refreshes the D1 cache ingest reads from.
 import { Hono, type Context } from 'hono';
 import type { AppBindings } from '../env';
-import { MAX_FORM_BYTES } from '../contract';
+import { MAX_BOT_PATTERN_CHARS, MAX_BOT_PATTERNS, MAX_FORM_BYTES } from '../contract';
 import { ApiError } from '../errors';
 import { authFor } from '../lib/accounts';
 import { actorOf, assertOrgRole, assertSiteAccess, managedOrganizations, requireReader, requireUser, visibleSites } from '../lib/auth';
@@ -59,6 +59,31 @@ function originsOf(value: unknown): string[] | undefined {
   });
 }
 
+/**
+ * The site's own bot patterns: User-Agent substrings, matched ignoring case.
+ * Bounded (ingest tests each new session against all of them), without
+ * control characters (no User-Agent carries them) and not blank (a blank one
+ * would match every visitor); repeats, ignoring case, are kept once.
+ */
+function botPatternsOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new ApiError(400, 'bad_request', 'bot_patterns must be a list of strings.');
+  if (value.length > MAX_BOT_PATTERNS) throw new ApiError(400, 'bad_request', `bot_patterns holds at most ${MAX_BOT_PATTERNS} patterns (got ${value.length}).`);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  value.forEach((p, i) => {
+    if (typeof p !== 'string') throw new ApiError(400, 'bad_request', `bot_patterns[${i}] must be a string.`);
+    if (!p.trim() || p.length > MAX_BOT_PATTERN_CHARS) {
+      throw new ApiError(400, 'bad_request', `bot_patterns[${i}] must be 1 to ${MAX_BOT_PATTERN_CHARS} characters, not only spaces.`);
+    }
+    if (/[\u0000-\u001f\u007f]/.test(p)) throw new ApiError(400, 'bad_request', `bot_patterns[${i}] contains a control character.`);
+    if (seen.has(p.toLowerCase())) return;
+    seen.add(p.toLowerCase());
+    out.push(p);
+  });
+  return out;
+}
+
 /** The body's fields over a base (defaults for a new site, the row for an edit). */
 function siteFields(body: Body, base: SiteFields): SiteFields {
   const domain = text(body, 'domain', { max: 253 });
@@ -70,6 +95,7 @@ function siteFields(body: Body, base: SiteFields): SiteFields {
     replay_sample_rate: number(body, 'replay_sample_rate', 0, 1) ?? base.replay_sample_rate,
     retention_days: number(body, 'retention_days', 1, 3650, true) ?? base.retention_days,
     respect_dnt: bool(body, 'respect_dnt') ?? base.respect_dnt,
+    bot_patterns: botPatternsOf(body.bot_patterns) ?? base.bot_patterns ?? [],
   };
 }
 
@@ -126,6 +152,7 @@ sites.post('/', requireUser, async (c) => {
     replay_sample_rate: 1,
     retention_days: 365,
     respect_dnt: true,
+    bot_patterns: [],
   });
   const site = await query(c, (sql) => insertSite(sql, id, organizationId, fields));
   if (!site) throw new ApiError(409, 'conflict', `A site ${id} exists already.`);

@@ -94,7 +94,7 @@ track.post('/session/start', async (c) => {
   const referrer = text(body.referrer, 1024);
   const client = describeClient(c.req.raw);
   const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for') ?? '';
-  const isBot = flaggedAsBot(c.req.header('user-agent'), body);
+  const isBot = flaggedAsBot(c.req.header('user-agent'), body, site.bot_patterns);
   const visitorId = await dailyVisitorId(c.env.TOKEN_SECRET, siteId, startedAt.slice(0, 10), ip, c.req.header('user-agent') ?? '', isBot);
 
   const replay = site.replay_enabled && Math.random() < site.replay_sample_rate;

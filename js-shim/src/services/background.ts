@@ -8,7 +8,7 @@ import type { Sql } from '../storage/pg';
 import { endIdleSessions, markCompacted, sessionsChangedSince, sessionsToCompact } from '../storage/pg-cron';
 import type { SessionLocation } from '../storage/pg-sessions';
 import { listSites } from '../storage/pg-sites';
-import { compactSession } from './replay';
+import { compactSession } from './compaction';
 import { reconcilePending } from './reconcile';
 import { enforceRetention } from './retention';
 import { getCore } from '../wasm';

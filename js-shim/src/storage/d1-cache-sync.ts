@@ -62,15 +62,15 @@ export async function syncSites(env: AppEnv, sites: SiteConfig[]): Promise<void>
       sites.map((s) =>
         db
           .prepare(
-            `INSERT INTO sites (id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            `INSERT INTO sites (id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, updated_at, bot_patterns)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, domain = excluded.domain,
                allowed_origins = excluded.allowed_origins, replay_enabled = excluded.replay_enabled,
                replay_sample_rate = excluded.replay_sample_rate, retention_days = excluded.retention_days,
-               respect_dnt = excluded.respect_dnt, updated_at = excluded.updated_at`,
+               respect_dnt = excluded.respect_dnt, updated_at = excluded.updated_at, bot_patterns = excluded.bot_patterns`,
           )
           .bind(s.id, s.name, s.domain, JSON.stringify(s.allowed_origins), s.replay_enabled ? 1 : 0, s.replay_sample_rate,
-            s.retention_days, s.respect_dnt ? 1 : 0, new Date().toISOString()),
+            s.retention_days, s.respect_dnt ? 1 : 0, new Date().toISOString(), JSON.stringify(s.bot_patterns ?? [])),
       ),
     );
   } catch (err) {
@@ -137,7 +137,7 @@ export async function cachedSite(env: AppEnv, siteId: string): Promise<SiteConfi
   if (!env.DB) return undefined;
   try {
     const row = await env.DB.prepare(
-      'SELECT id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt FROM sites WHERE id = ?1',
+      'SELECT id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, bot_patterns FROM sites WHERE id = ?1',
     )
       .bind(siteId)
       .first<Record<string, unknown>>();
@@ -151,6 +151,7 @@ export async function cachedSite(env: AppEnv, siteId: string): Promise<SiteConfi
       replay_sample_rate: Number(row.replay_sample_rate),
       retention_days: Number(row.retention_days),
       respect_dnt: Boolean(row.respect_dnt),
+      bot_patterns: JSON.parse(String(row.bot_patterns ?? '[]')),
     };
   } catch (err) {
     console.warn('d1 cache: site read failed', err);

@@ -95,10 +95,23 @@ function overviewFromRollups(sql: Sql, siteId: string, slice: Slice) {
            COALESCE(sum(clicks), 0)::int AS clicks,
            COALESCE(round(sum(duration_ms) / NULLIF(sum(sessions), 0)), 0)::int AS avg_duration_ms,
            COALESCE(sum(bounces)::float8 / NULLIF(sum(sessions), 0), 0)::float8 AS bounce_rate,
-           COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent
+           COALESCE(sum(scroll_sum) / NULLIF(sum(sessions), 0), 0)::float8 AS avg_scroll_percent,
+           (SELECT COALESCE(sum(b.sessions), 0)::int FROM rollup_daily b
+            WHERE b.site_id = ${siteId} AND b.dim = ${`bot:${slice.dim}`} AND b.value = ${slice.value}
+              AND b.day >= ${slice.from}::date AND b.day < ${slice.to}::date) AS bots_excluded
     FROM rollup_daily
     WHERE site_id = ${siteId} AND dim = ${slice.dim} AND value = ${slice.value}
       AND day >= ${slice.from}::date AND day < ${slice.to}::date`;
+}
+
+/**
+ * Bot sessions the range's filters match that a read without include_bots
+ * leaves out, as a column: through the partial index on bots' sessions
+ * (sessions_site_bots), so its cost follows the bots, not the traffic.
+ */
+function botsExcludedColumn(sql: Sql, q: RangeQuery) {
+  if (q.includeBots) return sql`0 AS bots_excluded`;
+  return sql`(SELECT count(*)::int FROM sessions WHERE ${where(sql, q, true)} AND is_bot) AS bots_excluded`;
 }
 
 export async function overview(sql: Sql, q: RangeQuery) {
@@ -115,7 +128,8 @@ export async function overview(sql: Sql, q: RangeQuery) {
            COALESCE(sum(clicks), 0)::int AS clicks,
            COALESCE(round(avg(duration_ms)), 0)::int AS avg_duration_ms,
            COALESCE(avg(CASE WHEN page_views <= 1 THEN 1.0 ELSE 0.0 END), 0)::float8 AS bounce_rate,
-           COALESCE(avg(max_scroll_percent), 0)::float8 AS avg_scroll_percent
+           COALESCE(avg(max_scroll_percent), 0)::float8 AS avg_scroll_percent,
+           ${botsExcludedColumn(sql, q)}
     FROM sessions WHERE ${where(sql, q)}`;
   return row;
 }

@@ -19,7 +19,7 @@ export interface SiteRow extends SiteConfig {
 
 /** Arrays come back as JSON: with fetch_types off, postgres.js parses json but not text[]. */
 const SITE_COLUMNS =
-  'id, organization_id, name, domain, to_jsonb(allowed_origins) AS allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, created_at, updated_at';
+  'id, organization_id, name, domain, to_jsonb(allowed_origins) AS allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, to_jsonb(bot_patterns) AS bot_patterns, created_at, updated_at';
 
 /** What an admin sets on a site: its config without the id and timestamps. */
 export type SiteFields = SiteSettings;
@@ -40,9 +40,9 @@ export async function getSite(sql: Sql, siteId: string): Promise<SiteRow | null>
 /** Null when the id is taken. */
 export async function insertSite(sql: Sql, id: string, organizationId: string, f: SiteFields): Promise<SiteRow | null> {
   const rows = await sql<SiteRow[]>`
-    INSERT INTO sites (id, organization_id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt)
-    VALUES (${id}, ${organizationId}, ${f.name}, ${f.domain}, ${`{${f.allowed_origins.map(arrayItem).join(',')}}`}::text[], ${f.replay_enabled},
-      ${f.replay_sample_rate}, ${f.retention_days}, ${f.respect_dnt})
+    INSERT INTO sites (id, organization_id, name, domain, allowed_origins, replay_enabled, replay_sample_rate, retention_days, respect_dnt, bot_patterns)
+    VALUES (${id}, ${organizationId}, ${f.name}, ${f.domain}, ${textList(f.allowed_origins)}::text[], ${f.replay_enabled},
+      ${f.replay_sample_rate}, ${f.retention_days}, ${f.respect_dnt}, ${textList(f.bot_patterns)}::text[])
     ON CONFLICT (id) DO NOTHING
     RETURNING ${sql.unsafe(SITE_COLUMNS)}`;
   return rows[0] ?? null;
@@ -51,8 +51,9 @@ export async function insertSite(sql: Sql, id: string, organizationId: string, f
 export async function updateSite(sql: Sql, id: string, f: SiteFields): Promise<SiteRow | null> {
   const rows = await sql<SiteRow[]>`
     UPDATE sites SET name = ${f.name}, domain = ${f.domain},
-      allowed_origins = ${`{${f.allowed_origins.map(arrayItem).join(',')}}`}::text[], replay_enabled = ${f.replay_enabled},
+      allowed_origins = ${textList(f.allowed_origins)}::text[], replay_enabled = ${f.replay_enabled},
       replay_sample_rate = ${f.replay_sample_rate}, retention_days = ${f.retention_days}, respect_dnt = ${f.respect_dnt},
+      bot_patterns = ${textList(f.bot_patterns)}::text[],
       updated_at = now()
     WHERE id = ${id}
     RETURNING ${sql.unsafe(SITE_COLUMNS)}`;
@@ -65,7 +66,7 @@ export async function deleteSite(sql: Sql, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** A text[] literal item, quoted so commas, quotes and braces stay inside it. */
-function arrayItem(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** A text[] literal, each item quoted so commas, quotes and braces stay inside it. */
+function textList(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }

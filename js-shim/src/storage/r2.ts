@@ -43,27 +43,21 @@ export async function putChunk(bucket: R2Bucket, key: string, bytes: Uint8Array,
   // The digest is of the NDJSON, so a retry compares equal however it was compressed.
   const digest = await sha256Hex(bytes);
   const body = stored ?? (await gzip(bytes));
-  const put = await bucket.put(key, body, {
-    onlyIf: IF_ABSENT(),
-    httpMetadata: { contentType: 'application/x-ndjson' },
-    customMetadata: {
-      site_id: meta.siteId,
-      session_id: meta.sessionId,
-      seq: String(meta.seq),
-      events: String(meta.events),
-      sha256: digest,
-      encoding: 'gzip',
-      raw_bytes: String(bytes.length),
-    },
-  });
+  const put = await bucket.put(key, body, gzipPutOptions(bytes.length, {
+    site_id: meta.siteId,
+    session_id: meta.sessionId,
+    seq: String(meta.seq),
+    events: String(meta.events),
+    sha256: digest,
+  }));
   if (put) return 'stored';
   const existing = await bucket.head(key);
   if (!existing) return putChunk(bucket, key, bytes, meta, body); // deleted in between (an erase): try again
   // Chunks stored before digests were recorded are compared byte for byte.
   let theirs = existing.customMetadata?.sha256;
   if (!theirs) {
-    const object = await bucket.get(key);
-    theirs = object ? await sha256Hex(await inflateStored(new Uint8Array(await object.arrayBuffer()), MAX_OBJECT_RAW_BYTES)) : '';
+    const ndjson = await getInflated(bucket, key);
+    theirs = ndjson ? await sha256Hex(ndjson) : '';
   }
   return theirs === digest ? 'duplicate' : 'conflict';
 }
@@ -79,11 +73,16 @@ export function rawSize(o: R2Object): number {
 
 /** Writes NDJSON gzip under a free key only (If-None-Match: *); null when the key was taken. */
 export async function putGzipObject(bucket: R2Bucket, key: string, ndjson: Uint8Array, customMetadata: Record<string, string>): Promise<R2Object | null> {
-  return bucket.put(key, await gzip(ndjson), {
+  return bucket.put(key, await gzip(ndjson), gzipPutOptions(ndjson.length, customMetadata));
+}
+
+/** A put of gzip NDJSON under a free key: the metadata every reader uses to tell and size it. */
+function gzipPutOptions(rawBytes: number, customMetadata: Record<string, string>): R2PutOptions {
+  return {
     onlyIf: IF_ABSENT(),
     httpMetadata: { contentType: 'application/x-ndjson' },
-    customMetadata: { ...customMetadata, encoding: 'gzip', raw_bytes: String(ndjson.length) },
-  });
+    customMetadata: { ...customMetadata, encoding: 'gzip', raw_bytes: String(rawBytes) },
+  };
 }
 
 /** getAll, with every object as NDJSON (gzip ones inflated). */

@@ -5,7 +5,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { cls } from '../cls';
-import { countryName, percent } from '../format';
+import { count, countryName, percent } from '../format';
+import type { GoalCells } from './goal';
 import { HttpError } from '../api';
 
 export function Panel(props: { title: string; id?: string; actions?: ComponentChildren; note?: ComponentChildren; children?: ComponentChildren; wide?: boolean }) {
@@ -52,17 +53,36 @@ export interface RankedItem {
 
 /**
  * A ranked list with a bar behind each row, as Plausible shows breakdowns.
- * Rows with an href are links (a filter, or a detail view).
+ * Rows with an href are links (a filter, or a detail view). With `goal`, two
+ * more columns: the goal's conversions and conversion rate per row ("…" while
+ * they load, "–" for a row the goal's answer does not have).
  */
-export function Ranked(props: { items: RankedItem[]; label: string; metric: string; max?: number; empty?: ComponentChildren; name?: string }) {
+export function Ranked(props: { items: RankedItem[]; label: string; metric: string; max?: number; empty?: ComponentChildren; name?: string; goal?: GoalCells }) {
   if (!props.items.length) return <p class="empty-small">{props.empty ?? 'Nothing in this period.'}</p>;
   const max = props.max ?? Math.max(...props.items.map((i) => i.value), 1);
+  const goal = props.goal;
+  const goalCells = (item: RankedItem) => {
+    if (!goal) return null;
+    const n = goal.cells && item.key !== undefined ? goal.cells.get(item.key) : undefined;
+    const text = (v: string) => (goal.cells ? (n ? v : '–') : '…');
+    return [
+      <td class="num goal-col" data-conversions={n?.conversions}>{text(count(n?.conversions))}</td>,
+      <td class="num goal-col" data-rate={n?.rate}>{text(percent(n?.rate, 1))}</td>,
+    ];
+  };
   return (
-    <table class="ranked" data-list={props.name}>
+    <table class={cls('ranked', { 'with-goal': Boolean(goal) })} data-list={props.name} aria-busy={goal && !goal.cells ? 'true' : undefined}>
       <thead>
         <tr>
           <th scope="col">{props.label}</th>
           <th scope="col" class="num">{props.metric}</th>
+          {goal ? (
+            <th scope="col" class="num goal-col" title={goal.goal.name ? `Sessions that reached ${goal.goal.name}` : undefined}>
+              <span class="wide-only">Conversions</span>
+              <span class="narrow-only" aria-hidden="true">Conv.</span>
+            </th>
+          ) : null}
+          {goal ? <th scope="col" class="num goal-col" title="Conversion rate: the conversions over the row's sessions">CR</th> : null}
         </tr>
       </thead>
       <tbody>
@@ -73,6 +93,7 @@ export function Ranked(props: { items: RankedItem[]; label: string; metric: stri
               {item.display ?? item.value.toLocaleString('en-US')}
               {item.secondary ? <span class="secondary">{item.secondary}</span> : null}
             </td>
+            {goalCells(item)}
           </tr>
         ))}
       </tbody>

@@ -2,6 +2,7 @@
 // adds, edits (allowed origins, replay sampling, retention) and deletes them,
 // and makes shared read-only links to them.
 import { call, type Site } from '../api';
+import { MAX_BOT_PATTERN_CHARS, MAX_BOT_PATTERNS } from '../../../src/contract';
 import type { Ctx } from '../context';
 import { dateTime } from '../format';
 import { navigate } from '../router';
@@ -98,6 +99,7 @@ export async function siteView(ctx: Ctx) {
             replay_sample_rate: Number(data.get('replay_sample_rate')) / 100,
             retention_days: Number(data.get('retention_days')),
             respect_dnt: data.has('respect_dnt'),
+            bot_patterns: text(data, 'bot_patterns').split('\n').map((p) => p.trim()).filter(Boolean),
           },
         });
         invalidateSites();
@@ -129,6 +131,12 @@ export async function siteView(ctx: Ctx) {
             <p class="hint muted">Visitors with Do Not Track or Global Privacy Control are not tracked.</p>
           </div>
         </div>
+        <Field
+          label="Bot patterns"
+          hint={`One per line, at most ${MAX_BOT_PATTERNS}: a new visit whose User-Agent contains one (ignoring case) counts as a bot's, like the crawlers and headless browsers already recognised. Bot visits are recorded but left out of analytics unless you include them.`}
+        >
+          <textarea name="bot_patterns" rows={3} disabled={readOnly} spellcheck={false} maxlength={MAX_BOT_PATTERNS * (MAX_BOT_PATTERN_CHARS + 1)} placeholder="UptimeMonitor/" value={(site.bot_patterns ?? []).join('\n')} />
+        </Field>
       </fieldset>
     </SettingsForm>
   );

@@ -20,11 +20,14 @@ export function items(ctx: Ctx, rows: Row[], filter: FilterName | null, label: (
   }));
 }
 
-export function Heading(props: { title: string; sub?: ComponentChildren }) {
+export function Heading(props: { title: string; sub?: ComponentChildren; aside?: ComponentChildren }) {
   return (
-    <div class="view-head">
-      <h1 tabindex={-1}>{props.title}</h1>
-      {props.sub ? <p class="muted">{props.sub}</p> : null}
+    <div class={props.aside ? 'view-head with-aside' : 'view-head'}>
+      <div>
+        <h1 tabindex={-1}>{props.title}</h1>
+        {props.sub ? <p class="muted">{props.sub}</p> : null}
+      </div>
+      {props.aside}
     </div>
   );
 }

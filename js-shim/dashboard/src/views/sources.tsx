@@ -4,9 +4,11 @@ import { call, type Row } from '../api';
 import { analyticsQuery, type Ctx } from '../context';
 import { dayRange } from '../format';
 import { Panel, Ranked } from '../components/ui';
+import { GoalPicker, loadGoal, WithGoal } from '../components/goal';
 import { Heading, items } from './breakdowns';
 
 export async function sourcesView(ctx: Ctx) {
+  const goal = loadGoal(ctx, ['referrer', 'utm_source', 'utm_medium', 'utm_campaign'], 100);
   const data = await call<{ referrers: Row[]; utm_sources: Row[]; utm_mediums: Row[]; utm_campaigns: Row[] }>(
     `/api/analytics/sources?${analyticsQuery(ctx, { limit: 100 })}`,
     { signal: ctx.signal },
@@ -15,19 +17,27 @@ export async function sourcesView(ctx: Ctx) {
   const noUtm = 'No visit came through a link with utm_ tags in this period.';
   return (
     <div>
-      <Heading title="Sources" sub={dayRange(ctx.range.from, ctx.range.to)} />
+      <Heading title="Sources" sub={dayRange(ctx.range.from, ctx.range.to)} aside={<GoalPicker ctx={ctx} goals={goal} />} />
       <div class="grid">
         <Panel title="Referrers" wide>
-          <Ranked name="referrers" label="Source" metric="Sessions" items={items(ctx, data.referrers, 'source', undefined, total)} />
+          <WithGoal ctx={ctx} data={goal} dim="referrer">
+            {(g) => <Ranked goal={g} name="referrers" label="Source" metric="Sessions" items={items(ctx, data.referrers, 'source', undefined, total)} />}
+          </WithGoal>
         </Panel>
         <Panel title="UTM sources">
-          <Ranked name="utm_sources" label="utm_source" metric="Sessions" items={items(ctx, data.utm_sources, 'source')} empty={noUtm} />
+          <WithGoal ctx={ctx} data={goal} dim="utm_source">
+            {(g) => <Ranked goal={g} name="utm_sources" label="utm_source" metric="Sessions" items={items(ctx, data.utm_sources, 'source')} empty={noUtm} />}
+          </WithGoal>
         </Panel>
         <Panel title="UTM mediums">
-          <Ranked name="utm_mediums" label="utm_medium" metric="Sessions" items={items(ctx, data.utm_mediums, null)} empty={noUtm} />
+          <WithGoal ctx={ctx} data={goal} dim="utm_medium">
+            {(g) => <Ranked goal={g} name="utm_mediums" label="utm_medium" metric="Sessions" items={items(ctx, data.utm_mediums, null)} empty={noUtm} />}
+          </WithGoal>
         </Panel>
         <Panel title="UTM campaigns">
-          <Ranked name="utm_campaigns" label="utm_campaign" metric="Sessions" items={items(ctx, data.utm_campaigns, null)} empty={noUtm} />
+          <WithGoal ctx={ctx} data={goal} dim="utm_campaign">
+            {(g) => <Ranked goal={g} name="utm_campaigns" label="utm_campaign" metric="Sessions" items={items(ctx, data.utm_campaigns, null)} empty={noUtm} />}
+          </WithGoal>
         </Panel>
       </div>
     </div>
