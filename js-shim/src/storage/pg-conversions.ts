@@ -364,7 +364,7 @@ export async function funnelDropoff(sql: Sql, q: RangeQuery, steps: Matcher[], w
 
 /**
  * Top page journeys from an entry page (or to an exit page): each session's
- * page steps (the pages column, migrations/postgres/0054: events left out,
+ * page steps (the pages column, migrations/postgres/0056: events left out,
  * repeats collapsed), cut to the first (or last) `depth`, counted in
  * Postgres, most sessions first, ties in byte order of the steps. Sessions
  * past the path cap are left out of exit journeys (their last kept step is
