@@ -5,6 +5,7 @@
 // answer for past visits too. Every read goes through (site_id, started_at)
 // and leaves bots out unless the query includes them.
 import type { PendingQuery } from 'postgres';
+import type { GoalBreakdownRow, GoalNumbers } from '../contract';
 import { decodePath, matcherKey, matcherSearch, type Matcher } from '../lib/paths';
 import type { Sql } from './pg';
 import { pageViews, rollupSlice, where } from './pg-analytics';
@@ -103,12 +104,7 @@ async function botsLeftOut(sql: Sql, q: RangeQuery): Promise<number> {
   return row.n as number;
 }
 
-export interface GoalNumbers {
-  id: string;
-  name: string;
-  conversions: number;
-  rate: number;
-}
+export type { GoalNumbers } from '../contract';
 
 type Fragment = PendingQuery<any>;
 const list = (sql: Sql, parts: Fragment[]) => parts.reduce((a, b) => sql`${a}, ${b}`);
@@ -206,7 +202,7 @@ const ROLLUP_DIMENSION: Record<GoalDimension, string> = {
  * rate: sessions from the rollups and conversions from the sessions the key
  * index finds when it can, else one scan of the range.
  */
-export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number) {
+export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number): Promise<GoalBreakdownRow[]> {
   // A fixed expression from GOAL_DIMENSIONS, never client text.
   const column = sql.unsafe(GOAL_DIMENSIONS[dim]);
   const rolled = goals.length ? await rolledUpSessions(sql, q, ROLLUP_DIMENSION[dim], limit) : null;
@@ -238,7 +234,7 @@ export type GoalBreakdownDim = GoalDimension | 'page';
  * the top pages are in most sessions, and a bitmap over them costs more than
  * the range (measured: 3.4 s against 0.5 s for 300,000 sessions).
  */
-export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: number) {
+export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: number): Promise<GoalBreakdownRow[]> {
   const top = (await pageViews(sql, q, limit)) as unknown as { path: string }[];
   if (!top.length) return [];
   const keyOf = new Map(top.map((p) => [matcherKey({ kind: 'page', value: p.path })!, p.path]));
