@@ -12,3 +12,23 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+const NEWLINE = 10;
+
+/**
+ * The lines of a merged NDJSON stream whose batch seq passes `keep` (stored
+ * lines start {"ts":…,"seq":N,, so the first 64 bytes name it).
+ */
+export function linesWhereSeq(ndjson: Uint8Array, keep: (seq: number) => boolean): Uint8Array {
+  const decoder = new TextDecoder();
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  while (start < ndjson.length) {
+    let end = ndjson.indexOf(NEWLINE, start);
+    if (end < 0) end = ndjson.length;
+    const m = /"seq":(\d+)/.exec(decoder.decode(ndjson.subarray(start, Math.min(end, start + 64))));
+    if (m && keep(Number(m[1]))) parts.push(ndjson.subarray(start, end + 1));
+    start = end + 1;
+  }
+  return concatBytes(parts);
+}

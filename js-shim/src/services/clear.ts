@@ -7,6 +7,7 @@ import type { AppEnv } from '../env';
 import { hasCache, removeSessions, removeSessionsWhere } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import {
+  appliedSeqs,
   countSessionsInScope,
   countUnpurged,
   deletePageRollups,
@@ -17,13 +18,15 @@ import {
   sessionsInScope,
   subtractInsights,
   subtractPageViews,
+  subtractProps,
   unpurgedSessions,
   type Actor,
   type ClearScope,
   type StoredSession,
 } from '../storage/pg-storage';
 import { CallBudget, listFolders, scanPrefix } from '../storage/r2';
-import type { Insights, MarkerKind, PageCount } from '../core';
+import type { Insights, MarkerKind, PageCount, Steps } from '../core';
+import { linesWhereSeq } from '../lib/bytes';
 import { getCore } from '../wasm';
 import { forEachReplayWindow, prefixOf } from './replay';
 
@@ -106,17 +109,35 @@ async function purgeErased(env: AppEnv, sql: Sql, scope: ClearScope, budget: Cal
   }
 }
 
+/** One session's custom-event property counts summed over its windows, one entry per (day, event, key, value). */
+function sumProps(windows: Steps['props'][]): Steps['props'] {
+  const sums = new Map<string, Steps['props'][number]>();
+  for (const p of windows.flat()) {
+    const key = [p.day, p.event, p.key, p.value].join('\x1f');
+    const hit = sums.get(key);
+    if (hit) hit.count += p.count;
+    else sums.set(key, { ...p });
+  }
+  return [...sums.values()];
+}
+
 /**
- * One session, exactly: its page views and insights leave the rollups
- * (counted from its stored events), its row becomes a tombstone, then its
- * objects go.
+ * One session, exactly: its page views, insights and custom-event properties
+ * leave the rollups (counted from its stored events; properties from the
+ * seqs its row says were applied, so a deferred batch not yet reconciled is
+ * not taken back), its row becomes a tombstone, then its objects go.
  */
 async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: CallBudget): Promise<ClearResult> {
+  const applied = new Set(s.is_bot ? [] : await appliedSeqs(sql, s.id));
   // Recounted a window at a time (bounded memory); a session that fits one
   // window (almost every one) is recounted whole, as it was counted.
   const recounts: { pages: PageCount[]; insights: Insights }[] = [];
+  const props: Steps['props'][] = [];
   await forEachReplayWindow(env.EVENTS, s, (ndjson) => {
-    if (ndjson.length) recounts.push({ pages: getCore().aggregateDelta(ndjson).pages, insights: getCore().batchInsights(ndjson) });
+    if (!ndjson.length) return;
+    recounts.push({ pages: getCore().aggregateDelta(ndjson).pages, insights: getCore().batchInsights(ndjson) });
+    const counted = linesWhereSeq(ndjson, (seq) => applied.has(seq));
+    if (counted.length) props.push(getCore().batchSteps(counted).props);
   });
   const deleted = await deleteSessionRows(sql, [s.id]);
   // Bots never entered the page rollups: nothing of theirs to take back out.
@@ -124,6 +145,7 @@ async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: Cal
     await subtractPageViews(sql, s.site_id, r.pages);
     await subtractInsights(sql, s.site_id, r.insights);
   }
+  if (!s.is_bot) await subtractProps(sql, s.site_id, sumProps(props));
   await pruneRollups(sql, [s]);
   const cached = await removeSessions(env, [s.id]);
   const purged = await purgeErased(env, sql, { sessionId: s.id }, budget);

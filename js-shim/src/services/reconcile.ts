@@ -18,26 +18,15 @@ import { inflateStored } from '../lib/gzip';
 import { deleteKeys, getInflated, MAX_OBJECT_RAW_BYTES, putMarker, type MarkerMeta } from '../storage/r2';
 import { getCore } from '../wasm';
 import { chunkKeyOf, segmentHolding, sessionObjects } from './replay';
-import { concatBytes } from '../lib/bytes';
+import { linesWhereSeq } from '../lib/bytes';
 
 export const MAX_ATTEMPTS = 5;
 /** Markers handled per run: R2 and Postgres calls stay bounded whatever the backlog. */
 const MARKERS_PER_RUN = 200;
-const NEWLINE = 10;
 
-/** The lines of one seq in a merged stream (lines start {"ts":…,"seq":N,). */
+/** The lines of one seq in a merged stream. */
 function linesOfSeq(ndjson: Uint8Array, seq: number): Uint8Array {
-  const decoder = new TextDecoder();
-  const parts: Uint8Array[] = [];
-  let start = 0;
-  while (start < ndjson.length) {
-    let end = ndjson.indexOf(NEWLINE, start);
-    if (end < 0) end = ndjson.length;
-    const m = /"seq":(\d+)/.exec(decoder.decode(ndjson.subarray(start, Math.min(end, start + 64))));
-    if (m && Number(m[1]) === seq) parts.push(ndjson.subarray(start, end + 1));
-    start = end + 1;
-  }
-  return concatBytes(parts);
+  return linesWhereSeq(ndjson, (n) => n === seq);
 }
 
 /**

@@ -401,6 +401,6 @@ export async function eventProperties(sql: Sql, siteId: string, days: { from: st
     SELECT event, key, value, sum(events)::int AS events FROM prop_values_daily
     WHERE site_id = ${siteId} AND day >= ${days.from}::date AND day < ${days.to}::date
       ${event === undefined ? sql`` : sql`AND event = ${event}`}
-    GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT ${limit}`;
+    GROUP BY 1, 2, 3 HAVING sum(events) > 0 ORDER BY 4 DESC, 1, 2, 3 LIMIT ${limit}`;
   return rows as unknown as { event: string; key: string; value: string; events: number }[];
 }

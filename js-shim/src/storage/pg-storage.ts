@@ -1,6 +1,6 @@
 // Storage administration in Postgres: row counts, the sessions an export or a
 // clear covers, their deletion, and the audit log of what was deleted.
-import type { Insights, PageCount } from '../core';
+import type { Insights, PageCount, Steps } from '../core';
 import type { Sql } from './pg';
 import type { SessionLocation } from './pg-sessions';
 import { rollupColumns, rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
@@ -138,7 +138,8 @@ export async function pruneRollups(sql: Sql, sessions: { site_id: string; starte
 
 /**
  * Page and session rollups of a site, or of days before a time (for one site
- * or all): page views, and the heatmap, scroll-depth and click-issue rollups with them.
+ * or all): page views, and the heatmap, scroll-depth, click-issue and
+ * custom-event property rollups with them.
  */
 export async function deletePageRollups(sql: Sql, s: { siteId?: string; before?: Date }): Promise<number> {
   const scope = sql`
@@ -149,7 +150,8 @@ export async function deletePageRollups(sql: Sql, s: { siteId?: string; before?:
   await sql`
     WITH cells AS (DELETE FROM click_cells_daily WHERE true ${scope}),
          click_pages AS (DELETE FROM click_pages_daily WHERE true ${scope}),
-         reach AS (DELETE FROM scroll_depth_daily WHERE true ${scope})
+         reach AS (DELETE FROM scroll_depth_daily WHERE true ${scope}),
+         props AS (DELETE FROM prop_values_daily WHERE true ${scope})
     DELETE FROM click_issues_daily WHERE true ${scope}`;
   const rows = await sql`DELETE FROM page_daily WHERE true ${scope} RETURNING site_id`;
   return rows.length;
@@ -188,6 +190,49 @@ export async function subtractInsights(sql: Sql, siteId: string, ins: Insights):
           FROM jsonb_to_recordset(${sql.json(ins.issues as never)}::jsonb) AS i(kind text, day text, path text, selector text, count int)
           WHERE path <> '' GROUP BY 1, 2, 3, 4) x
     WHERE t.site_id = ${siteId} AND t.path = x.path AND t.day = x.day AND t.kind = x.kind AND t.selector = x.selector`;
+}
+
+/** The batch seqs whose counts the session's row holds (its `applied` ranges), in order. */
+export async function appliedSeqs(sql: Sql, sessionId: string): Promise<number[]> {
+  const rows = await sql`
+    SELECT g::int AS seq FROM sessions, unnest(applied) AS r, generate_series(lower(r), upper(r) - 1) AS g
+    WHERE id = ${sessionId} ORDER BY 1`;
+  return rows.map((r) => r.seq as number);
+}
+
+/**
+ * Takes one session's custom-event properties back out of prop_values_daily
+ * (a single-session clear), exactly. The rule that keeps it exact, whatever
+ * the per-key bound did at ingest: a value that has a row of its own on that
+ * day was counted there, any other under '(other)' (ingest sends a value to
+ * '(other)' only when the key's rows are full, and nothing frees a row while
+ * '(other)' holds a count). So each count goes back from the row it was
+ * added to; a row brought to 0 stays, holding its place, while its key's
+ * '(other)' row holds counts (otherwise a value counted under '(other)' could
+ * later get a row of its own, and a clear would take it from the wrong one);
+ * once '(other)' holds none, the key's empty rows go.
+ */
+export async function subtractProps(sql: Sql, siteId: string, props: Steps['props']): Promise<void> {
+  if (!props.length) return;
+  const touched = sql`
+    SELECT DISTINCT p.day::date AS day, p.event, p.key
+    FROM jsonb_to_recordset(${sql.json(props as never)}::jsonb) AS p(day text, event text, key text)`;
+  await sql`
+    UPDATE prop_values_daily t SET events = GREATEST(t.events - x.n, 0)
+    FROM (SELECT p.day, p.event, p.key,
+                 CASE WHEN EXISTS (SELECT 1 FROM prop_values_daily v WHERE v.site_id = ${siteId} AND v.day = p.day
+                                   AND v.event = p.event AND v.key = p.key AND v.value = p.value AND v.value <> '(other)')
+                      THEN p.value ELSE '(other)' END AS value,
+                 sum(p.count)::int AS n
+          FROM (SELECT p.day::date AS day, p.event, p.key, p.value, p.count
+                FROM jsonb_to_recordset(${sql.json(props as never)}::jsonb) AS p(day text, event text, key text, value text, count int)) p
+          GROUP BY 1, 2, 3, 4) x
+    WHERE t.site_id = ${siteId} AND t.day = x.day AND t.event = x.event AND t.key = x.key AND t.value = x.value`;
+  await sql`
+    DELETE FROM prop_values_daily t USING (${touched}) k
+    WHERE t.site_id = ${siteId} AND t.day = k.day AND t.event = k.event AND t.key = k.key AND t.events = 0
+      AND NOT EXISTS (SELECT 1 FROM prop_values_daily o WHERE o.site_id = ${siteId} AND o.day = k.day AND o.event = k.event
+                      AND o.key = k.key AND o.value = '(other)' AND o.events > 0)`;
 }
 
 /** Takes one session's page views back out of the daily rollup (a single-session clear). */
