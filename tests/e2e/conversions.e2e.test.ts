@@ -2,7 +2,11 @@
 // as a person, with a regular user agent; one as a bot, headless Chromium's own
 // user agent and navigator.webdriver), then an owner defines a goal and a
 // funnel in the dashboard after the fact and reads the numbers it expects,
-// with the drop-off linking to its replay.
+// with the drop-off linking to its replay. The Overview says how many bot
+// sessions it left out and counts them in with its Include bots switch; a site
+// only a bot visited says that instead of "No visits yet". Screenshots go to
+// tests/e2e/screenshots/.
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +16,7 @@ import { eventually } from '../worker/harness/session.ts';
 import { launchBrowser, logInDashboard, serveSite, watchSessions } from './harness.ts';
 
 const ADMIN = { email: 'goals@example.com', password: 'goals-password-1' };
+const SHOTS = new URL('./screenshots/', import.meta.url);
 
 describe('goals and funnels in Chromium', () => {
   let stack: Stack;
@@ -19,6 +24,7 @@ describe('goals and funnels in Chromium', () => {
   let bot: Browser;
   let page: Page;
   let site: Awaited<ReturnType<typeof serveSite>>;
+  let botsOnly: Awaited<ReturnType<typeof serveSite>>;
   let token: string;
   const sessions: Record<string, string> = {};
   const today = () => new Date().toISOString().slice(0, 10);
@@ -30,11 +36,11 @@ describe('goals and funnels in Chromium', () => {
   }
 
   /** One visit through the test site's links; `buy` fires the custom event. */
-  async function visit(browser: Browser, name: string, route: string[], buy: boolean) {
+  async function visit(browser: Browser, name: string, route: string[], buy: boolean, at = site.url) {
     const context = await browser.newContext();
     const p = await context.newPage();
     const watch = watchSessions(p);
-    await p.goto(`${site.url}/`);
+    await p.goto(`${at}/`);
     const s = await watch.latest();
     for (const link of route) {
       await p.click(`#to-${link}`);
@@ -50,13 +56,16 @@ describe('goals and funnels in Chromium', () => {
   before(async () => {
     stack = await startStack({ listen: true, vars: { BATCH_INTERVAL_MS: '500' } });
     ({ token } = await seedSite(stack, 'goals', { allowed_origins: ['127.0.0.1'] }));
+    await seedSite(stack, 'bots_only', { allowed_origins: ['127.0.0.1'], domain: 'bots.example' });
     await makeAdmin(stack, ADMIN.email, ADMIN.password);
     site = await serveSite(stack.url, 'goals');
+    botsOnly = await serveSite(stack.url, 'bots_only');
     person = await launchBrowser('person');
     bot = await launchBrowser('bot');
     await visit(person, 'buyer', ['pricing', 'docs'], true);
     await visit(person, 'reader', ['docs', 'pricing'], false);
     await visit(bot, 'crawler', ['pricing', 'docs'], true);
+    await visit(bot, 'lone_crawler', ['pricing'], false, botsOnly.url);
     // Every visit's steps are in its path before the goals exist.
     await eventually(
       () => api(`/api/conversions/journeys?site_id=goals&from=${today()}&to=${today()}&entry=/&depth=3&include_bots=1`),
@@ -72,6 +81,7 @@ describe('goals and funnels in Chromium', () => {
     await person?.close();
     await bot?.close();
     await site?.close();
+    await botsOnly?.close();
     await stack?.close();
   });
 
@@ -120,6 +130,50 @@ describe('goals and funnels in Chromium', () => {
     // With the bot counted back in, its purchase is a conversion too.
     await page.click('[data-bots] a');
     await page.waitForFunction(() => document.querySelector('[data-goal="Purchase"] [data-conversions]')?.textContent === '2');
+  });
+
+  it("shows the bot visit as left out of the Overview, and counts it in with the Include bots switch", async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.goto(`${stack.url}/app?site=goals&range=today`);
+    await page.waitForSelector('[data-bots="excluded"]');
+    assert.equal(await page.getAttribute('[data-bots="excluded"]', 'data-bots-excluded'), '1');
+    assert.match((await page.textContent('[data-bots="excluded"]')) ?? '', /^1 bot session .* left out\. Include bots$/);
+    assert.equal(await page.getAttribute('[data-metric="sessions"]', 'data-value'), '2');
+    await page.screenshot({ path: new URL('overview-bots.png', SHOTS).pathname });
+
+    await page.click('[data-bots-toggle]');
+    await page.waitForSelector('[data-bots="included"]');
+    await page.waitForFunction(() => document.querySelector('[data-metric="sessions"]')?.getAttribute('data-value') === '3');
+    assert.equal(new URL(page.url()).searchParams.get('bots'), '1', 'the switch is kept in the address');
+    // It carries over to the other views' links, and Leave them out takes it back.
+    assert.match((await page.getAttribute('#nav a[href^="/app/pages"]', 'href')) ?? '', /bots=1/);
+    await page.click('[data-bots-toggle]');
+    await page.waitForFunction(() => document.querySelector('[data-metric="sessions"]')?.getAttribute('data-value') === '2');
+  });
+
+  it('says no person visited, rather than no visits, when only a bot came', async () => {
+    await page.goto(`${stack.url}/app?site=bots_only&range=today`);
+    await page.waitForSelector('text=No visits from people yet — 1 bot session left out');
+    assert.equal(await page.locator('text=No visits yet').count(), 0);
+    await page.screenshot({ path: new URL('overview-only-bots.png', SHOTS).pathname });
+    await page.click('[data-bots-toggle]');
+    await page.waitForFunction(() => document.querySelector('[data-metric="sessions"]')?.getAttribute('data-value') === '1');
+    assert.equal(await page.getAttribute('[data-bots="included"]', 'data-bots'), 'included');
+  });
+
+  it("keeps a site's own bot patterns from its settings form", async () => {
+    await page.goto(`${stack.url}/app/settings/sites/bots_only`);
+    await page.waitForSelector('textarea[name=bot_patterns]');
+    await page.fill('textarea[name=bot_patterns]', 'AcmeUptime/\n  internal-crawler  \n');
+    await page.click('button:has-text("Save changes")');
+    await page.waitForSelector('text=Saved.');
+    const { rows } = await stack.db.query(`SELECT bot_patterns FROM sites WHERE id = 'bots_only'`);
+    assert.deepEqual(rows[0].bot_patterns, ['AcmeUptime/', 'internal-crawler']);
+    await page.locator('textarea[name=bot_patterns]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: new URL('site-bot-patterns.png', SHOTS).pathname });
+    await page.reload();
+    await page.waitForSelector('textarea[name=bot_patterns]');
+    assert.equal(await page.inputValue('textarea[name=bot_patterns]'), 'AcmeUptime/\ninternal-crawler');
   });
 
   it('draws the journeys from the entry page as a flow', async () => {
