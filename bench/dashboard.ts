@@ -56,8 +56,12 @@ const pct = (xs: number[], p: number) => {
  * Spread evenly from the first day's midnight until now.
  */
 export function generateSql(sessions: number, days: number) {
+  // Every LATERAL below draws random() per row: without enable_memoize = off the
+  // planner caches them by their inputs (the page-view count), and sessions
+  // with as many page views would share one duration and one path.
   return `
     SELECT setseed(0.42);
+    SET enable_memoize = off;
     INSERT INTO sessions (id, site_id, started_at, last_seen_at, ended_at, visitor_id, entry_page, exit_page, referrer,
       referrer_domain, utm_source, utm_medium, utm_campaign, country, device, browser, os, event_count, page_views, clicks,
       max_scroll_percent, first_event_at, last_event_at, duration_ms, chunks, bytes_stored, applied, compacted_at,
@@ -87,6 +91,7 @@ export function generateSql(sessions: number, days: number) {
     ${pathSql()};
     INSERT INTO page_daily (site_id, day, path, page_views)
     SELECT site_id, (started_at AT TIME ZONE 'UTC')::date, entry_page, sum(page_views) FROM sessions GROUP BY 1, 2, 3;
+    RESET enable_memoize;
     ANALYZE;`;
 }
 

@@ -365,4 +365,42 @@ describe('conversion analytics', () => {
     assert.deepEqual(terms.find((p: any) => p.value === '(other)'), { event: 'search', key: 'term', value: '(other)', events: 5 });
     assert.deepEqual(body.properties.find((p: any) => p.key === 'lang'), { event: 'search', key: 'lang', value: 'en', events: 105 });
   });
+
+  it('keeps each visit’s pages for journeys: events left out, a run of the same page once, in the same write', async () => {
+    await resetStatements(stack);
+    const s = await visit([
+      [0, [[0, '/j/start'], [1000, { event: 'signup' }], [2000, '/j/start'], [3000, '/j/start/deep'], [4000, '/j/next']]],
+      [1, [[5000, { event: 'x', props: { k: 'v' } }], [6000, '/j/next'], [7000, '/j/start']]],
+    ], {}, { url: 'https://example.com/j/start' });
+    const stats = await workerStatements(stack);
+    assert.equal(stats.reads, 0);
+    const { rows } = await stack.db.query('SELECT pages FROM sessions WHERE id = $1', [s.session_id]);
+    assert.deepEqual(rows[0].pages, ['/j/start', '/j/start/deep', '/j/next', '/j/start']);
+    const { body } = await api(`/api/conversions/journeys?${range()}&entry=/j/start&depth=3`);
+    assert.deepEqual(body.paths, [{ steps: ['/j/start', '/j/start/deep', '/j/next'], sessions: 1 }]);
+    const exits = await api(`/api/conversions/journeys?${range()}&exit=/j/start&depth=5`);
+    assert.deepEqual(exits.body.paths.map((p: any) => p.steps), [['/j/start', '/j/start/deep', '/j/next', '/j/start']]);
+  });
+
+  it('derives pages from any path as the journeys’ collapse always did', async () => {
+    // Paths as the batch statement keeps them (no equal steps side by side), from a small alphabet so pages repeat.
+    const names = ['/a', '/a/a', '/b', '/', '/a b'];
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const paths: string[] = [];
+    for (let k = 0; k < 300; k++) {
+      const steps: string[] = [];
+      for (let i = 0, n = rand(12); i < n; i++) {
+        const step = rand(3) === 0 ? `e${['buy', 'x'][rand(2)]}${rand(2) ? '\x1dplan\x1epro' : ''}` : `p${names[rand(names.length)]}`;
+        if (steps[steps.length - 1] !== step) steps.push(step);
+      }
+      paths.push(steps.length ? `\x1f${steps.map((x, i) => `${x}\x1c${String(i * 1000).padStart(8, '0')}`).join('\x1f')}\x1f` : '');
+    }
+    const { rows } = await stack.db.query('SELECT path_pages(p) AS pages FROM unnest($1::text[]) WITH ORDINALITY u(p, n) ORDER BY n', [paths]);
+    paths.forEach((path, k) => {
+      const pages = path.split('\x1f').filter((x) => x.startsWith('p')).map((x) => x.slice(1).split('\x1c')[0]);
+      const collapsed = pages.filter((p, i) => i === 0 || p !== pages[i - 1]);
+      assert.deepEqual(rows[k].pages, collapsed, JSON.stringify(path));
+    });
+  });
 });

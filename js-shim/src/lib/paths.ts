@@ -73,13 +73,13 @@ export function matcherKey(m: Matcher): string | null {
 
 /**
  * How to find a step `m` matches: literals whose earliest strpos() is the
- * step's start (an exact page; an event with or without properties), or a
+ * step's start (an exact page or a page prefix; an event without properties), or a
  * regular expression whose match starts at it.
  */
 export function matcherSearch(m: Matcher): { literals: string[] } | { pattern: string } {
   if (m.kind === 'page') {
     const v = m.value;
-    if (m.match === 'prefix') return { pattern: `\\u001fp${escapeRe(v)}` };
+    if (m.match === 'prefix') return { literals: [`\x1fp${clean(v)}`] };
     if (m.match === 'wildcard') return { pattern: `\\u001fp${v.split('*').map(escapeRe).join('[^\\u001c\\u001f]*')}\\u001c` };
     return { literals: [`\x1fp${clean(v)}\x1c`] };
   }

@@ -4,7 +4,8 @@
 // each session's path (lib/paths.ts), so goals and funnels defined today
 // answer for past visits too. Every read goes through (site_id, started_at)
 // and leaves bots out unless the query includes them.
-import type { PendingQuery } from 'postgres';
+import type { Helper, PendingQuery } from 'postgres';
+import type { GoalBreakdownRow, GoalNumbers } from '../contract';
 import { decodePath, matcherKey, matcherSearch, type Matcher } from '../lib/paths';
 import type { Sql } from './pg';
 import { pageViews, rollupSlice, where } from './pg-analytics';
@@ -103,12 +104,7 @@ async function botsLeftOut(sql: Sql, q: RangeQuery): Promise<number> {
   return row.n as number;
 }
 
-export interface GoalNumbers {
-  id: string;
-  name: string;
-  conversions: number;
-  rate: number;
-}
+export type { GoalNumbers } from '../contract';
 
 type Fragment = PendingQuery<any>;
 const list = (sql: Sql, parts: Fragment[]) => parts.reduce((a, b) => sql`${a}, ${b}`);
@@ -206,7 +202,7 @@ const ROLLUP_DIMENSION: Record<GoalDimension, string> = {
  * rate: sessions from the rollups and conversions from the sessions the key
  * index finds when it can, else one scan of the range.
  */
-export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number) {
+export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number): Promise<GoalBreakdownRow[]> {
   // A fixed expression from GOAL_DIMENSIONS, never client text.
   const column = sql.unsafe(GOAL_DIMENSIONS[dim]);
   const rolled = goals.length ? await rolledUpSessions(sql, q, ROLLUP_DIMENSION[dim], limit) : null;
@@ -238,7 +234,7 @@ export type GoalBreakdownDim = GoalDimension | 'page';
  * the top pages are in most sessions, and a bitmap over them costs more than
  * the range (measured: 3.4 s against 0.5 s for 300,000 sessions).
  */
-export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: number) {
+export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: number): Promise<GoalBreakdownRow[]> {
   const top = (await pageViews(sql, q, limit)) as unknown as { path: string }[];
   if (!top.length) return [];
   const keyOf = new Map(top.map((p) => [matcherKey({ kind: 'page', value: p.path })!, p.path]));
@@ -258,50 +254,53 @@ export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: n
 }
 
 /**
- * SQL selecting `p`: where the first step `m` matches starts, searching from
- * position `from` (1-based; 0 when none, or when `guard` is false).
+ * SQL for where the first step `m` matches starts at or after position
+ * `from` + 1 (1-based; 0 when none), given `from` > 0. Each search is
+ * written once, so the step's position costs one strpos() (two for an event
+ * without properties) or one regexp_instr().
  */
-function stepSearch(sql: Sql, m: Matcher, from: Fragment, guard: Fragment): Fragment {
+function stepAfter(sql: Sql, m: Matcher, from: Fragment | Helper<string>): Fragment {
   const search = matcherSearch(m);
-  if ('pattern' in search) return sql`SELECT CASE WHEN ${guard} THEN regexp_instr(s.path, ${search.pattern}, ${from}) ELSE 0 END AS p`;
-  const found = search.literals.map((l, i) => sql`CASE WHEN ${guard} THEN strpos(substr(s.path, ${from}), ${l}) ELSE 0 END AS ${sql(`r${i}`)}`);
-  const first = search.literals.length === 1 ? sql`r.r0` : sql`CASE WHEN r.r0 = 0 THEN r.r1 WHEN r.r1 = 0 THEN r.r0 ELSE LEAST(r.r0, r.r1) END`;
-  return sql`SELECT CASE WHEN ${first} > 0 THEN ${from} - 1 + ${first} ELSE 0 END AS p FROM (SELECT ${list(sql, found)}) r`;
+  if ('pattern' in search) return sql`regexp_instr(path, ${search.pattern}, ${from} + 1)`;
+  const found = search.literals.map((l) => sql`NULLIF(strpos(substr(path, ${from} + 1), ${l}), 0)`);
+  return sql`COALESCE(${from} + ${found.length === 1 ? found[0] : sql`LEAST(${list(sql, found)})`}, 0)`;
 }
+
+/** The step at position `p` (> 0): its offset, the 8 digits after its first "\x1c". */
+const stepTime = (sql: Sql, p: Helper<string>) => sql`substr(path, ${p} + strpos(substr(path, ${p}), E'\\x1c'), 8)::int`;
 
 /**
  * Per session, where each funnel step is first reached after the one before
- * it (0: not reached), and when (ms from the session start). Step k is
- * searched from just past step k-1's position: "in this order, not
- * necessarily adjacent". Each step is its own LATERAL (OFFSET 0 keeps the
- * planner from inlining, which would repeat the earlier searches in every
- * later one), so a session costs one regexp_instr per step it gets to.
+ * it (p1..pn, 0: not reached), and when (t1..tn, ms from the session start;
+ * only for sessions that reached step 2, the only ones whose times are
+ * read). Step k is searched from just past step k-1's position: "in this
+ * order, not necessarily adjacent". Each step is one more subquery level
+ * (OFFSET 0 keeps the planner from inlining, which would repeat the earlier
+ * searches in every later one), so a session costs one search per step it
+ * gets to; the times are one more level, read by the levels above.
  */
 function funnelMatches(sql: Sql, q: RangeQuery, steps: Matcher[]) {
-  const laterals = steps.map((m, k) => {
-    const prev = sql(`a${k}`);
-    const from = k === 0 ? sql`1` : sql`${prev}.p + 1`;
-    const guard = k === 0 ? sql`true` : sql`${prev}.p > 0`;
-    // The step's offset follows the first "\x1c" after its start.
-    return sql`
-      CROSS JOIN LATERAL (
-        SELECT x.p, CASE WHEN x.p > 0 THEN substr(s.path, x.p + strpos(substr(s.path, x.p), E'\\x1c'), 8)::int END AS t
-        FROM (${stepSearch(sql, m, from, guard)}) x
-        OFFSET 0) ${sql(`a${k + 1}`)}`;
-  });
+  const p = (k: number) => sql(`p${k}`);
   const first = keyFilter(sql, steps.slice(0, 1));
-  return sql`
-    SELECT s.id, s.started_at ${steps.map((_, k) => sql`, ${sql(`a${k + 1}`)}.p AS ${sql(`p${k + 1}`)}, ${sql(`a${k + 1}`)}.t AS ${sql(`t${k + 1}`)}`)}
-    FROM sessions s ${laterals}
-    WHERE ${where(sql, q)} AND s.path <> '' ${first ? sql`AND ${first}` : sql``}`;
+  let rows = sql`
+    SELECT s.id, s.started_at, s.path, ${stepAfter(sql, steps[0], sql`0`)} AS p1
+    FROM sessions s
+    WHERE ${where(sql, q)} AND s.path <> '' ${first ? sql`AND ${first}` : sql``}
+    OFFSET 0`;
+  for (let k = 1; k < steps.length; k++) {
+    rows = sql`SELECT m.*, CASE WHEN ${p(k)} > 0 THEN ${stepAfter(sql, steps[k], p(k))} ELSE 0 END AS ${p(k + 1)} FROM (${rows}) m OFFSET 0`;
+  }
+  const times = steps.map((_, k) => sql`, CASE WHEN ${p(Math.max(k + 1, 2))} > 0 THEN ${stepTime(sql, p(k + 1))} END AS ${sql(`t${k + 1}`)}`);
+  return sql`SELECT m.* ${times} FROM (${rows}) m OFFSET 0`;
 }
 
 /** How far each session got: the number of steps reached in order (within the window from the first, when set). */
 function funnelLevels(sql: Sql, q: RangeQuery, steps: Matcher[], windowMs: number | null) {
   const reached = (k: number) =>
-    windowMs === null ? sql`${sql(`p${k}`)} > 0` : sql`${sql(`p${k}`)} > 0 AND ${sql(`t${k}`)} - t1 <= ${windowMs}`;
+    windowMs === null || k === 1 ? sql`${sql(`p${k}`)} > 0` : sql`${sql(`p${k}`)} > 0 AND ${sql(`t${k}`)} - t1 <= ${windowMs}`;
   const level = steps.reduceRight((acc, _, k) => sql`CASE WHEN ${reached(k + 1)} THEN ${acc} ELSE ${k} END`, sql`${steps.length}`);
-  return sql`SELECT m.*, (${level})::int AS level FROM (${funnelMatches(sql, q, steps)}) m`;
+  // OFFSET 0: computed once per session, not once per aggregate that reads it.
+  return sql`SELECT m.*, (${level})::int AS level FROM (${funnelMatches(sql, q, steps)}) m OFFSET 0`;
 }
 
 export interface FunnelStepNumbers {
@@ -361,42 +360,27 @@ export async function funnelDropoff(sql: Sql, q: RangeQuery, steps: Matcher[], w
 
 /**
  * Top page journeys from an entry page (or to an exit page): each session's
- * page steps (events left out, repeats collapsed), cut to `depth`, counted.
- * The grouping runs in Postgres on the first (or last) `depth * 2` page steps,
- * which the collapse then shortens here; sessions past the path cap are left
- * out of exit journeys (their last kept step is not their exit).
+ * page steps (the pages column, migrations/postgres/0056: events left out,
+ * repeats collapsed), cut to the first (or last) `depth`, counted in
+ * Postgres, most sessions first, ties in byte order of the steps. Sessions
+ * past the path cap are left out of exit journeys (their last kept step is
+ * not their exit).
  */
 export async function journeys(sql: Sql, q: RangeQuery, anchor: { entry?: string; exit?: string }, depth: number, limit: number) {
-  const raw = depth * 2;
-  // The path's page steps only: each page keeps its path, an event step goes entirely.
-  const pages = sql`array_remove(string_to_array(regexp_replace(s.path, '\\u001f(?:e[^\\u001f]*|p([^\\u001c]*)\\u001c[0-9]{8})', E'\\x1f\\\\1', 'g'), E'\\x1f'), '')`;
-  const rows = anchor.exit !== undefined
-    ? await sql`
-        SELECT to_json(steps) AS steps, sessions FROM (
-          SELECT pages[GREATEST(cardinality(pages) - ${raw} + 1, 1):cardinality(pages)] AS steps, count(*)::int AS sessions
-          FROM (SELECT ${pages} AS pages FROM sessions s
-                WHERE ${where(sql, q)} AND s.exit_page = ${anchor.exit} AND s.path_dropped = 0
-                  AND path_keys(s.path) @> ARRAY[${`p${anchor.exit}`}::text]) x
-          WHERE cardinality(pages) > 0 GROUP BY 1) g`
-    : await sql`
-        SELECT to_json(steps) AS steps, sessions FROM (
-          SELECT pages[1:${raw}] AS steps, count(*)::int AS sessions
-          FROM (SELECT ${pages} AS pages FROM sessions s WHERE ${where(sql, q)} AND s.entry_page = ${anchor.entry ?? '/'}) x
-          WHERE cardinality(pages) > 0 GROUP BY 1) g`;
-  const totals = new Map<string, { steps: string[]; sessions: number }>();
-  let sessions = 0;
-  for (const r of rows) {
-    const collapsed = (r.steps as string[]).filter((p, k, all) => k === 0 || p !== all[k - 1]);
-    const steps = anchor.exit !== undefined ? collapsed.slice(-depth) : collapsed.slice(0, depth);
-    const key = steps.join('\x1f');
-    const entry = totals.get(key) ?? { steps, sessions: 0 };
-    entry.sessions += r.sessions as number;
-    totals.set(key, entry);
-    sessions += r.sessions as number;
-  }
-  const paths = [...totals.values()].sort((a, b) => b.sessions - a.sessions || a.steps.join('\x1f').localeCompare(b.steps.join('\x1f')));
-  const top = paths.slice(0, limit);
-  return { sessions, paths: top, other_sessions: sessions - top.reduce((n, p) => n + p.sessions, 0), bots_excluded: await botsLeftOut(sql, q) };
+  const exit = anchor.exit !== undefined;
+  const steps = exit ? sql`pages[GREATEST(cardinality(pages) - ${depth}::int + 1, 1):cardinality(pages)]` : sql`pages[1:${depth}::int]`;
+  const anchored = exit
+    ? sql`s.exit_page = ${anchor.exit!} AND s.path_dropped = 0 AND path_keys(s.path) @> ARRAY[${`p${anchor.exit}`}::text]`
+    : sql`s.entry_page = ${anchor.entry ?? '/'}`;
+  const rows = await sql`
+    SELECT to_json(steps) AS steps, sessions, sum(sessions) OVER ()::int AS total FROM (
+      SELECT ${steps} AS steps, count(*)::int AS sessions FROM sessions s
+      WHERE ${where(sql, q)} AND ${anchored} AND cardinality(pages) > 0
+      GROUP BY 1) g
+    ORDER BY sessions DESC, array_to_string(steps, E'\x1f') COLLATE "C" LIMIT ${limit}`;
+  const sessions = rows.length ? (rows[0].total as number) : 0;
+  const paths = rows.map((r) => ({ steps: r.steps as string[], sessions: r.sessions as number }));
+  return { sessions, paths, other_sessions: sessions - paths.reduce((n, p) => n + p.sessions, 0), bots_excluded: await botsLeftOut(sql, q) };
 }
 
 /** Custom-event property values over whole UTC days, most frequent first ('(other)': values past the per-key bound). */
