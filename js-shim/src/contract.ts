@@ -147,6 +147,38 @@ export interface SessionDetail extends SessionSummary {
   replay_sampled?: boolean | null;
 }
 
+// ---------------------------------------------------------------- conversions
+
+/** A goal's numbers over some sessions: those that reached it (conversions) and their share (rate). */
+export interface GoalNumbers {
+  id: string;
+  name: string;
+  conversions: number;
+  rate: number;
+}
+
+/** A goal by id and name. */
+export type GoalName = Pick<GoalNumbers, 'id' | 'name'>;
+
+/** One value of a goal breakdown: its sessions and each goal's numbers over them. */
+export interface GoalBreakdownRow {
+  value: string;
+  sessions: number;
+  goals: GoalNumbers[];
+}
+
+/** GET /api/conversions/goals/breakdown: one breakdown's rows (dim=), or several breakdowns (dims=). */
+export interface GoalBreakdown {
+  /** The goal asked for with goal=<id>; null: every goal of the site. */
+  goal: GoalName | null;
+  /** The site's goals, so a client can offer the others. */
+  site_goals: GoalName[];
+  path_cap: number;
+  dim?: string;
+  rows?: GoalBreakdownRow[];
+  dims?: Record<string, GoalBreakdownRow[]>;
+}
+
 // ---------------------------------------------------------------- errors
 
 /**

@@ -147,6 +147,7 @@ describe('goals and funnels in Chromium', () => {
     assert.equal(new URL(page.url()).searchParams.get('bots'), '1', 'the switch is kept in the address');
     // It carries over to the other views' links, and Leave them out takes it back.
     assert.match((await page.getAttribute('#nav a[href^="/app/pages"]', 'href')) ?? '', /bots=1/);
+    assert.equal(await page.locator('[data-bots-chip]').count(), 1, 'the toolbar says bots are counted in');
     await page.click('[data-bots-toggle]');
     await page.waitForFunction(() => document.querySelector('[data-metric="sessions"]')?.getAttribute('data-value') === '2');
   });

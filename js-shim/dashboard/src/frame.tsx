@@ -208,9 +208,15 @@ function CustomRange(props: { ctx: Ctx }) {
 function Chips(props: { ctx: Ctx }) {
   const { ctx } = props;
   const active = FILTERS.filter((f) => ctx.q.filters[f]);
-  if (!active.length) return null;
+  if (!active.length && !ctx.q.bots) return null;
   return (
     <ul class="chips" aria-label="Active filters">
+      {ctx.q.bots ? (
+        <li class="chip" key="bots" data-bots-chip>
+          <span>Bot sessions <strong>included</strong></span>
+          <a class="chip-x" href={here(ctx, { bots: null, cursor: null })} aria-label="Leave bot sessions out">×</a>
+        </li>
+      ) : null}
       {active.map((f) => {
         const value = filterText(f, ctx.q.filters[f] ?? '');
         return (

@@ -3,6 +3,7 @@
 // from events). Goals and funnels are saved per site; reads need a reader of
 // the site, changes an owner or admin of its organisation.
 import { Hono, type Context } from 'hono';
+import type { GoalBreakdown, GoalBreakdownRow } from '../contract';
 import { MAX_SESSION_STEPS } from '../core';
 import type { AppBindings } from '../env';
 import { ApiError } from '../errors';
@@ -151,13 +152,13 @@ conversions.get('/goals/breakdown', async (c) => {
   const limit = limitParam(c, 10, 250);
   return c.json(capped(await read(c, true, async (sql) => {
     const { all, goals } = await goalsOf(sql, range.siteId, goalId);
-    const answers: Partial<Record<q.GoalBreakdownDim, unknown>> = {};
+    const answers: Partial<Record<q.GoalBreakdownDim, GoalBreakdownRow[]>> = {};
     for (const dim of dims) {
       answers[dim] = dim === 'page' ? await q.goalPages(sql, range, goals, limit) : await q.goalBreakdown(sql, range, goals, dim, limit);
     }
     // The site's goals by name, so a client can offer the others beside the one it asked for.
     const named = { goal: goalId === undefined ? null : { id: goals[0].id, name: goals[0].name }, site_goals: all.map((g) => ({ id: g.id, name: g.name })) };
-    return many ? { ...named, dims: answers } : { ...named, dim: dims[0], rows: answers[dims[0]] };
+    return (many ? { ...named, dims: answers } : { ...named, dim: dims[0], rows: answers[dims[0]] }) satisfies Omit<GoalBreakdown, 'path_cap'>;
   })));
 });
 

@@ -9,22 +9,9 @@ import { call, HttpError } from '../api';
 import { analyticsQuery, here, type Ctx } from '../context';
 import { navigate } from '../router';
 import { ErrorNote } from './ui';
+import type { GoalBreakdown, GoalName, GoalNumbers } from '../../../src/contract';
 
-export interface GoalNumbers {
-  id: string;
-  name: string;
-  conversions: number;
-  rate: number;
-}
-export interface GoalName {
-  id: string;
-  name: string;
-}
-interface BreakdownRow {
-  value: string;
-  sessions: number;
-  goals: GoalNumbers[];
-}
+export type { GoalName, GoalNumbers };
 
 /** A ranked list's goal columns: per row key, the picked goal's numbers (null while they load). */
 export interface GoalCells {
@@ -48,14 +35,13 @@ export function loadGoal(ctx: Ctx, dims: string[], limit: number): Promise<GoalD
   const list = () =>
     call<{ goals: GoalName[] }>(`/api/conversions/goals?site_id=${encodeURIComponent(ctx.site!.id)}`, { signal: ctx.signal }).then(({ goals }) => goals);
   const goal = ctx.q.goal;
-  if (!goal) return list().then((goals) => ({ goals, picked: null, missing: false, dims: {} }));
-  const path = `/api/conversions/goals/breakdown?${analyticsQuery(ctx, { dims: dims.join(','), goal, limit })}`;
-  const data = call<{ goal: GoalName; site_goals: GoalName[]; dims: Record<string, BreakdownRow[]> }>(path, { signal: ctx.signal }).then(
+  const path = `/api/conversions/goals/breakdown?${analyticsQuery(ctx, { dims: dims.join(','), goal: goal ?? '', limit })}`;
+  const data = !goal ? list().then((goals): GoalData => ({ goals, picked: null, missing: false, dims: {} })) : call<GoalBreakdown>(path, { signal: ctx.signal }).then(
     (body): GoalData => ({
       goals: body.site_goals,
       picked: body.goal,
       missing: false,
-      dims: Object.fromEntries(Object.entries(body.dims).map(([dim, rows]) => [dim, new Map(rows.map((r) => [r.value, r.goals[0]]))])),
+      dims: Object.fromEntries(Object.entries(body.dims ?? {}).map(([dim, rows]) => [dim, new Map(rows.map((r) => [r.value, r.goals[0]]))])),
     }),
     async (err) => {
       if (err instanceof HttpError && err.status === 404) return { goals: await list(), picked: null, missing: true, dims: {} };
@@ -95,11 +81,12 @@ export function GoalPicker(props: { ctx: Ctx; goals: Promise<{ goals: GoalName[]
         Goal{' '}
         <select
           data-goal-picker
-          value={ctx.q.goal && goals.some((g) => g.id === ctx.q.goal) ? ctx.q.goal : ''}
+          value={ctx.q.goal && (!state || goals.some((g) => g.id === ctx.q.goal)) ? ctx.q.goal : ''}
           disabled={!state || 'error' in state}
           onChange={(e) => navigate(here(ctx, { goal: e.currentTarget.value || null }))}
         >
           <option value="">No goal</option>
+          {!state && ctx.q.goal ? <option value={ctx.q.goal}>…</option> : null}
           {goals.map((g) => <option value={g.id}>{g.name}</option>)}
         </select>
       </label>

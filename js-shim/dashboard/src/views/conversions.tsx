@@ -22,7 +22,7 @@ interface Dropped { id: string; started_at: string; entry_page: string | null; e
 interface Journeys { sessions: number; paths: { steps: string[]; sessions: number }[]; other_sessions: number }
 
 const DIMENSIONS: [string, string][] = [
-  ['entry_page', 'Entry page'], ['exit_page', 'Exit page'], ['referrer', 'Referrer'], ['utm_source', 'UTM source'],
+  ['entry_page', 'Entry page'], ['exit_page', 'Exit page'], ['page', 'Page viewed'], ['referrer', 'Referrer'], ['utm_source', 'UTM source'],
   ['utm_medium', 'UTM medium'], ['utm_campaign', 'UTM campaign'], ['country', 'Country'], ['device', 'Device'],
   ['browser', 'Browser'], ['os', 'OS'],
 ];
