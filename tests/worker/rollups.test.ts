@@ -312,6 +312,12 @@ describe('daily rollups', () => {
     await picks([v(103)]);
     assert.deepEqual(await rows(), { [v(103)]: 1 });
     await assertPropsExact(stack, admin, 'after the key emptied');
+
+    // Retention's clear of whole days takes those days' property rows with their sessions.
+    await stack.db.query(`INSERT INTO prop_values_daily (site_id, day, event, key, value, events) VALUES ($1, $2::date - 30, 'pick', 'item', 'old', 4)`, [site, day]);
+    const res = await asUser(stack, admin, '/api/admin/storage/clear', { method: 'POST', body: { site_id: site, before: `${day}T00:00:00.000Z`, confirm: site } });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await rows(), { [v(103)]: 1 }, "the old day's row is gone, today's stays");
   });
 
   it('answer every analytics endpoint from rollups exactly as a scan of the sessions does', async () => {
