@@ -7,6 +7,7 @@ import { resetStatements, seedSite, startStack, workerStatements, type Stack } f
 import { sendBatch, startSession } from './harness/session.ts';
 import { custom, pageView, type Event, type StartedSession } from './harness/factories.ts';
 import { asToken, asUser, logIn, makeAdmin, type Login } from './harness/accounts.ts';
+import { closedBefore } from '../../js-shim/src/lib/params.ts';
 
 const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0 Safari/537.36';
 const page = (ts: number, path: string): Event => pageView(ts, `https://example.com${path}`);
@@ -401,6 +402,105 @@ describe('conversion analytics', () => {
       const pages = path.split('\x1f').filter((x) => x.startsWith('p')).map((x) => x.slice(1).split('\x1c')[0]);
       const collapsed = pages.filter((p, i) => i === 0 || p !== pages[i - 1]);
       assert.deepEqual(rows[k].pages, collapsed, JSON.stringify(path));
+    });
+  });
+
+  describe('a saved funnel over closed days', () => {
+    const site = 'site_days';
+    let siteToken: string;
+    const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
+    const get = async (path: string) => {
+      const res = await asToken(stack, siteToken, path);
+      assert.equal(res.status, 200, path);
+      return (await res.json()) as Record<string, any>;
+    };
+    const steps = [
+      { kind: 'page', value: '/' },
+      { kind: 'page', match: 'prefix', value: '/plan' },
+      { kind: 'page', value: '/signup' },
+      { kind: 'event', value: 'buy' },
+    ];
+    const q = (extra = '') => `from=${day(6)}&to=${day(0)}&site_id=${site}${extra}`;
+    const numbers = (body: Record<string, any>) => ({ sessions: body.sessions, steps: body.steps, bots_excluded: body.bots_excluded });
+    const kept = async (funnelId: string) =>
+      (await stack.db.query('SELECT count(*)::int AS n FROM funnel_days WHERE funnel_id = $1', [funnelId])).rows[0].n as number;
+    let funnelId: string;
+    const closedDays = () => Math.min(6, (closedBefore(Date.now()) - Date.parse(`${day(6)}T00:00:00Z`)) / 86_400_000);
+
+    before(async () => {
+      ({ token: siteToken } = await seedSite(stack, site));
+      // Visits over six days (five of them closed) and today, with step times that differ from day to day.
+      let seed = 11;
+      const rand = (n: number) => Math.floor(((seed = (seed * 48271) % 2147483647) / 2147483647) * n);
+      const pages = ['/', '/plans', '/plan/pro', '/signup', '/blog', '/'];
+      for (let k = 0; k < 90; k++) {
+        const back = k % 7;
+        const started = new Date(Date.parse(`${day(back)}T00:00:00Z`) + rand(86_000) * 1000);
+        const path: string[] = [];
+        let t = 0;
+        for (let i = 0, n = 1 + rand(9); i < n; i++) {
+          const step = rand(5) === 0 ? `ebuy${rand(2) ? '\x1dplan\x1epro' : ''}` : `p${pages[rand(pages.length)]}`;
+          if (path.length && path[path.length - 1].startsWith(step)) continue;
+          t += 1 + rand(40_000);
+          path.push(`${step}\x1c${String(t).padStart(8, '0')}`);
+        }
+        await stack.db.query(
+          `INSERT INTO sessions (id, site_id, started_at, last_seen_at, entry_page, path, is_bot) VALUES ($1, $2, $3, $3, '/', $4, $5)`,
+          [`days_session_${k}`, site, started, `\x1f${path.join('\x1f')}\x1f`, k % 13 === 0],
+        );
+      }
+      const created = await change('POST', '/api/conversions/funnels', { site_id: site, name: 'Plans', steps });
+      assert.equal(created.status, 201);
+      funnelId = created.body.funnel.id;
+    });
+
+    it('keeps each closed day and answers as a scan of every session does, bots in or out', async () => {
+      const scanned = await get(`/api/conversions/funnels/report?${q()}&steps=${encodeURIComponent(JSON.stringify(steps))}`);
+      assert.ok(scanned.steps[2].sessions > 0 && scanned.steps[2].median_ms_from_previous > 0, JSON.stringify(scanned.steps));
+      assert.equal(await kept(funnelId), 0);
+      const first = await get(`/api/conversions/funnels/report?${q()}&funnel=${funnelId}`);
+      assert.deepEqual(numbers(first), numbers(scanned));
+      // Each closed day (five, but for the first minutes after midnight) keeps a row per step and one for its sessions; the rest is scanned.
+      assert.equal(await kept(funnelId), closedDays() * 5);
+      await stack.db.query('UPDATE funnel_days SET sessions = sessions WHERE funnel_id = $1', [funnelId]);
+      const again = await get(`/api/conversions/funnels/report?${q()}&funnel=${funnelId}`);
+      assert.deepEqual(numbers(again), numbers(scanned));
+      const bots = await get(`/api/conversions/funnels/report?${q('&include_bots=1')}&funnel=${funnelId}`);
+      const botsScanned = await get(`/api/conversions/funnels/report?${q('&include_bots=1')}&steps=${encodeURIComponent(JSON.stringify(steps))}`);
+      assert.deepEqual(numbers(bots), numbers(botsScanned));
+      assert.notDeepEqual(numbers(bots), numbers(scanned));
+      // A range starting mid-day scans that day's part.
+      const part = `from=${encodeURIComponent(`${day(5)}T12:00:00.000Z`)}&to=${day(1)}&site_id=${site}`;
+      assert.deepEqual(numbers(await get(`/api/conversions/funnels/report?${part}&funnel=${funnelId}`)),
+        numbers(await get(`/api/conversions/funnels/report?${part}&steps=${encodeURIComponent(JSON.stringify(steps))}`)));
+    });
+
+    it('answers from the days it kept, and forgets them when the funnel changes or a day’s sessions are cleared', async () => {
+      await get(`/api/conversions/funnels/report?${q()}&funnel=${funnelId}`);
+      // A kept number that differs from the sessions shows whether the answer came from the kept days.
+      await stack.db.query(`UPDATE funnel_days SET sessions = sessions + 1000 WHERE funnel_id = $1 AND step = 1`, [funnelId]);
+      const scanned = await get(`/api/conversions/funnels/report?${q()}&steps=${encodeURIComponent(JSON.stringify(steps))}`);
+      const read = await get(`/api/conversions/funnels/report?${q()}&funnel=${funnelId}`);
+      assert.equal(read.steps[0].sessions, scanned.steps[0].sessions + 5000);
+
+      const patched = await change('PATCH', `/api/conversions/funnels/${funnelId}`, { site_id: site, name: 'Plans', steps, window_ms: 60_000 });
+      assert.equal(patched.status, 200);
+      assert.equal(await kept(funnelId), 0);
+      const windowed = `&steps=${encodeURIComponent(JSON.stringify(steps))}&window_ms=60000`;
+      assert.deepEqual(numbers(await get(`/api/conversions/funnels/report?${q()}&funnel=${funnelId}`)), numbers(await get(`/api/conversions/funnels/report?${q()}${windowed}`)));
+      assert.equal(await kept(funnelId), closedDays() * 5);
+
+      // Clearing a session of a closed day drops that day's kept rows; the next report counts without it.
+      const { rows } = await stack.db.query(`SELECT id, (started_at AT TIME ZONE 'UTC')::date::text AS day FROM sessions WHERE site_id = $1 AND path LIKE $2 AND NOT is_bot AND started_at < $3 LIMIT 1`,
+        [site, '%\x1fp/\x1c%', `${day(1)}T00:00:00Z`]);
+      const cleared = await asUser(stack, admin, '/api/admin/storage/clear', { method: 'POST', body: { session_id: rows[0].id, confirm: rows[0].id } });
+      assert.equal(cleared.status, 200, await cleared.text());
+      const left = await stack.db.query('SELECT count(*)::int AS n FROM funnel_days WHERE funnel_id = $1 AND day = $2', [funnelId, rows[0].day]);
+      assert.equal(left.rows[0].n, 0);
+      assert.equal(await kept(funnelId), (closedDays() - 1) * 5);
+      const after = numbers(await get(`/api/conversions/funnels/report?${q()}&funnel=${funnelId}`));
+      assert.deepEqual(after, numbers(await get(`/api/conversions/funnels/report?${q()}${windowed}`)));
+      assert.equal(await kept(funnelId), closedDays() * 5);
     });
   });
 });

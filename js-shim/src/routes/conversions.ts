@@ -216,8 +216,8 @@ conversions.get('/funnels/report', async (c) => {
   return c.json(capped(await read(c, true, async (sql) => ({
     funnel,
     window_ms: windowMs,
-    ...(await q.funnelReport(sql, range, steps, windowMs)),
-    compare: previous ? await q.funnelReport(sql, previous, steps, windowMs) : null,
+    ...(await q.funnelReport(sql, range, steps, windowMs, funnel?.id)),
+    compare: previous ? await q.funnelReport(sql, previous, steps, windowMs, funnel?.id) : null,
   }))));
 });
 // The sessions that reached step - 1 but not `step`, each with its path and a link to

@@ -9,6 +9,9 @@ import type { GoalBreakdownRow, GoalNumbers } from '../contract';
 import { decodePath, matcherKey, matcherSearch, type Matcher } from '../lib/paths';
 import type { Sql } from './pg';
 import { pageViews, rollupSlice, where } from './pg-analytics';
+import { utcDay } from './pg-rollups';
+import { DAY_MS } from '../lib/days';
+import { closedBefore } from '../lib/params';
 import type { RangeQuery } from './query';
 
 export interface Goal extends Matcher {
@@ -82,7 +85,9 @@ export async function insertFunnel(sql: Sql, f: { id: string; siteId: string; na
 }
 
 export async function updateFunnel(sql: Sql, siteId: string, id: string, f: { name: string; steps: Funnel['steps']; windowMs: number | null }): Promise<Funnel | null> {
+  // Its kept days (funnel_days) answered the old steps: they go in the same statement.
   const rows = await sql<Funnel[]>`
+    WITH uncached AS (DELETE FROM funnel_days WHERE funnel_id = ${id})
     UPDATE funnels SET name = ${f.name}, steps = ${sql.json(f.steps as never)}, window_ms = ${f.windowMs}
     WHERE site_id = ${siteId} AND id = ${id}
     RETURNING ${sql.unsafe(FUNNEL_COLUMNS)}`;
@@ -317,21 +322,83 @@ export interface FunnelStepNumbers {
 const stepName = (m: Matcher & { name?: string }) =>
   m.name || (m.kind === 'page' ? m.value : `${m.value}${m.prop_key ? ` (${m.prop_key} = ${m.prop_value})` : ''}`);
 
-/** Per step: sessions, conversion from the previous and the first step, median time between steps. */
-export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps'], windowMs: number | null) {
-  const aggregates = steps.map((_, k) => {
-    const n = k + 1;
-    const count = sql`, count(*) FILTER (WHERE level >= ${n})::int AS ${sql(`s${n}`)}`;
-    if (k === 0) return count;
-    return sql`${count}, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${sql(`t${n}`)} - ${sql(`t${k}`)})
-      FILTER (WHERE level >= ${n}) AS ${sql(`m${n}`)}`;
+/**
+ * A funnel's numbers over the sessions of `q`, as rows (day, step, sessions,
+ * deltas): step 0 the sessions with a path, step k those that reached step k
+ * and, from step 2, each one's ms from step k-1 (day NULL unless `byDay`).
+ */
+function funnelSummary(sql: Sql, q: RangeQuery, steps: Matcher[], windowMs: number | null, byDay: boolean) {
+  const n = (k: number) => sql(`s${k}`);
+  const d = (k: number) => sql(`d${k}`);
+  const aggregates = steps.map((_, k) => sql`, count(*) FILTER (WHERE level >= ${k + 1})::int AS ${n(k + 1)}
+    ${k === 0 ? sql`` : sql`, array_agg(${sql(`t${k + 1}`)} - ${sql(`t${k}`)}) FILTER (WHERE level >= ${k + 1}) AS ${d(k + 1)}`}`);
+  const values = steps.map((_, k) => sql`, (${k + 1}, x.${n(k + 1)}, ${k === 0 ? sql`NULL::int[]` : sql`x.${d(k + 1)}`})`);
+  return sql`
+    SELECT x.day, v.step, v.sessions, v.deltas FROM (
+      SELECT ${byDay ? sql`${utcDay(sql, 'started_at')}` : sql`NULL::date`} AS day, count(*)::int AS s0 ${aggregates}
+      FROM (${funnelLevels(sql, q, steps, windowMs)}) l GROUP BY 1) x
+    CROSS JOIN LATERAL (VALUES (0, x.s0, NULL::int[]) ${values}) v(step, sessions, deltas)`;
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Per step: sessions, conversion from the previous and the first step,
+ * median time between steps. A saved funnel (`funnelId`) over unfiltered
+ * sessions takes each whole closed UTC day of the range from funnel_days
+ * (migrations/postgres/0057), scanning and keeping the days it misses, and
+ * scans only the rest of the range; the answer is the one a scan of every
+ * session gives (medians over every session's time, whatever day it is kept
+ * under).
+ */
+export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps'], windowMs: number | null, funnelId?: string, now = Date.now()) {
+  const matchers = steps as Matcher[];
+  // The whole closed days of the range: [from, to), empty when it has none.
+  let from = Math.ceil(q.from.getTime() / DAY_MS) * DAY_MS;
+  const to = Math.max(from, Math.min(Math.floor(q.to.getTime() / DAY_MS) * DAY_MS, closedBefore(now)));
+  const cached = funnelId !== undefined && !Object.values(q.filters).some((v) => v !== undefined) && from < to;
+  const variant = JSON.stringify({
+    steps: matchers.map((m) => [m.kind, m.match ?? 'exact', m.value, m.prop_key ?? null, m.prop_value ?? null]),
+    window_ms: windowMs,
+    bots: q.includeBots ?? false,
   });
-  const [row] = await sql`SELECT count(*)::int AS sessions ${aggregates} FROM (${funnelLevels(sql, q, steps, windowMs)}) l`;
-  const first = row.s1 as number;
+  const key = sql`funnel_id = ${funnelId ?? ''} AND variant = md5(${variant})`;
+  const missing = cached
+    ? (await sql`
+        SELECT d::date::text AS day FROM generate_series(${isoDay(from)}::date, ${isoDay(to - DAY_MS)}::date, interval '1 day') d
+        WHERE NOT EXISTS (SELECT 1 FROM funnel_days WHERE ${key} AND day = d::date AND step = 0)`).map((r) => r.day as string)
+    : [];
+  const live = cached ? [{ ...q, to: new Date(from) }, { ...q, from: new Date(to) }].filter((r) => r.from < r.to) : [q];
+  const days = `{${missing.join(',')}}`;
+  const parts: Fragment[] = live.map((r) => sql`SELECT step, sessions, deltas FROM (${funnelSummary(sql, r, matchers, windowMs, false)}) x`);
+  let fresh = sql``;
+  if (cached) {
+    parts.push(sql`SELECT step, sessions, deltas FROM funnel_days WHERE ${key} AND day >= ${isoDay(from)}::date AND day < ${isoDay(to)}::date
+      AND NOT day = ANY(${days}::date[])`);
+    if (missing.length) {
+      const span = { ...q, from: new Date(`${missing[0]}T00:00:00Z`), to: new Date(Date.parse(`${missing[missing.length - 1]}T00:00:00Z`) + DAY_MS) };
+      fresh = sql`
+        fresh AS (SELECT * FROM (${funnelSummary(sql, span, matchers, windowMs, true)}) x WHERE day = ANY(${days}::date[])),
+        kept AS (
+          INSERT INTO funnel_days (funnel_id, variant, site_id, day, step, sessions, deltas)
+          SELECT ${funnelId!}, md5(${variant}), ${q.siteId}, day, step, sessions, deltas FROM fresh
+          ON CONFLICT DO NOTHING),`;
+      parts.push(sql`SELECT step, sessions, deltas FROM fresh`);
+    }
+  }
+  const union = parts.reduce((a, b) => sql`${a} UNION ALL ${b}`);
+  const rows = await sql`
+    WITH ${fresh} parts AS (${union})
+    SELECT step, sum(sessions)::int AS sessions,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM parts o, unnest(o.deltas) t WHERE o.step = p.step) AS median
+    FROM parts p GROUP BY step`;
+  const by = new Map(rows.map((r) => [r.step as number, r]));
+  const count = (k: number) => (by.get(k)?.sessions as number | undefined) ?? 0;
+  const first = count(1);
   const out: FunnelStepNumbers[] = steps.map((m, k) => {
-    const n = row[`s${k + 1}`] as number;
-    const prev = k === 0 ? n : (row[`s${k}`] as number);
-    const median = k === 0 ? null : row[`m${k + 1}`];
+    const n = count(k + 1);
+    const prev = k === 0 ? n : count(k);
+    const median = k === 0 ? null : by.get(k + 1)?.median;
     return {
       step: k + 1,
       name: stepName(m),
@@ -342,7 +409,7 @@ export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps
       dropped: prev - n,
     };
   });
-  return { sessions: row.sessions as number, steps: out, bots_excluded: await botsLeftOut(sql, q) };
+  return { sessions: count(0), steps: out, bots_excluded: await botsLeftOut(sql, q) };
 }
 
 /** Sessions that reached step `step - 1` but not `step` (newest first), to watch where they left. */
