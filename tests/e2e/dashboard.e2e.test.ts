@@ -705,6 +705,8 @@ describe('dashboard and replay viewer in Chromium', () => {
       rows.map((r) => [r.querySelector('.label')!.textContent, Number((r.querySelector('[data-value]') as HTMLElement).dataset.value), r.querySelector('.secondary')!.textContent]),
     );
     assert.deepEqual(listed, [['Signup', 2, '50.0%'], ['Docs', 1, '25.0%']]);
+    await p.locator('[data-list="goals"]').scrollIntoViewIfNeeded();
+    await shot('overview-goals', p);
     assert.equal(await p.locator('[data-goal-cards]').count(), 0);
     await p.selectOption('[data-goal-picker]', goal);
     await p.waitForURL(new RegExp(`goal=${goal}`));

@@ -140,6 +140,27 @@ describe('storage administration', () => {
     assert.equal((await clear({ session_id: gone.id, confirm: gone.id })).status, 404);
   });
 
+  it('takes back only the page views a cleared session added, not those of a batch deferred and never applied', async () => {
+    const keep = await liveSession('site_a');
+    const s = await startSession(stack, 'site_a');
+    const t = Date.parse(s.session_started_at);
+    assert.equal((await sendBatch(stack, s, 0, [pageView(t + 1, 'https://example.com/pricing')])).status, 202);
+    // Postgres down: the batch is stored in R2 with a pending marker, its page views not counted yet.
+    stack.postgres.down();
+    try {
+      assert.equal((await sendBatch(stack, s, 1, [pageView(t + 2, 'https://example.com/pricing'), pageView(t + 3, 'https://example.com/')])).status, 202);
+    } finally {
+      stack.postgres.up();
+    }
+    const before = await pageViewsOf('site_a', '/pricing');
+    const home = await pageViewsOf('site_a', '/');
+    const res = await clear({ session_id: s.session_id, confirm: s.session_id });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(await pageViewsOf('site_a', '/pricing'), before - 1, 'the applied batch\'s one view of /pricing goes');
+    assert.equal(await pageViewsOf('site_a', '/'), home, 'the deferred batch\'s view of / was never counted and stays');
+    assert.deepEqual((await presence(stack, keep)).pg, 1);
+  });
+
   it('clears a site from every store and leaves other sites alone', async () => {
     const b: Placed[] = [await liveSession('site_b'), await old('site_b', 'clear_site_b_1', 10)];
     const a = await liveSession('site_a');

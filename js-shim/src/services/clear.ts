@@ -123,9 +123,9 @@ function sumProps(windows: Steps['props'][]): Steps['props'] {
 
 /**
  * One session, exactly: its page views, insights and custom-event properties
- * leave the rollups (counted from its stored events; properties from the
- * seqs its row says were applied, so a deferred batch not yet reconciled is
- * not taken back), its row becomes a tombstone, then its objects go.
+ * leave the rollups (counted from its stored events of the seqs its row says
+ * were applied, so a deferred batch not yet reconciled, never counted, is not
+ * taken back), its row becomes a tombstone, then its objects go.
  */
 async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: CallBudget): Promise<ClearResult> {
   const applied = new Set(s.is_bot ? [] : await appliedSeqs(sql, s.id));
@@ -134,10 +134,10 @@ async function clearSession(env: AppEnv, sql: Sql, s: StoredSession, budget: Cal
   const recounts: { pages: PageCount[]; insights: Insights }[] = [];
   const props: Steps['props'][] = [];
   await forEachReplayWindow(env.EVENTS, s, (ndjson) => {
-    if (!ndjson.length) return;
-    recounts.push({ pages: getCore().aggregateDelta(ndjson).pages, insights: getCore().batchInsights(ndjson) });
     const counted = linesWhereSeq(ndjson, (seq) => applied.has(seq));
-    if (counted.length) props.push(getCore().batchSteps(counted).props);
+    if (!counted.length) return;
+    recounts.push({ pages: getCore().aggregateDelta(counted).pages, insights: getCore().batchInsights(counted) });
+    props.push(getCore().batchSteps(counted).props);
   });
   const deleted = await deleteSessionRows(sql, [s.id]);
   // Bots never entered the page rollups: nothing of theirs to take back out.
