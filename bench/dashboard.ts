@@ -17,7 +17,7 @@
 // BENCH_TRACE=1 also prints when each request of one overview load ran.
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -132,7 +132,9 @@ async function timed(fn: () => Promise<void>, runs: number, warm = 2) {
  * Conversion analytics over the whole period, through the Worker: a saved
  * 4-step funnel (entry catalogue page, /pricing, /signup, the purchase
  * event), conversions of 3 goals per country, and the top journeys from the
- * busiest entry page, 4 deep. p50 of CONVERSION_RUNS requests after a warm one.
+ * busiest entry page (and to /signup), 4 deep. p50 of CONVERSION_RUNS requests
+ * after a warm one; the saved funnel's very first report (which keeps the
+ * closed days) and the same steps unsaved (a scan of the range) beside it.
  */
 async function conversionTimings(db: pg.Client, get: (path: string) => Promise<Record<string, unknown>>, range: string) {
   await db.query(`INSERT INTO goals (id, site_id, name, kind, match, value, prop_key, prop_value) VALUES
@@ -152,12 +154,28 @@ async function conversionTimings(db: pg.Client, get: (path: string) => Promise<R
     log(`${name}: p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms`);
     return r;
   };
+  const load = [loadavg()[0]];
+  // The saved funnel's first report scans every day and keeps the closed ones (funnel_days); later ones scan the open days.
+  const t0 = performance.now();
+  await get(`/api/conversions/funnels/report?funnel=f_checkout&${range}`);
+  const funnelFirst = Math.round(performance.now() - t0);
+  log(`funnel, 4 steps, first report (keeps the closed days): ${funnelFirst} ms`);
   const funnel = await once('funnel, 4 steps', `/api/conversions/funnels/report?funnel=f_checkout&${range}`);
+  // The same steps unsaved (steps=): every session of the range is scanned, as before funnel_days.
+  const funnelScan = await once('funnel, 4 steps, unsaved (scans the range)', `/api/conversions/funnels/report?steps=${encodeURIComponent(JSON.stringify(steps))}&${range}`);
   const report = (await get(`/api/conversions/funnels/report?funnel=f_checkout&${range}`)) as { steps: { sessions: number }[] };
   log(`  funnel steps: ${report.steps.map((s) => s.sessions).join(' → ')}`);
+  // The kept days answer as the scan does.
+  const scanned = await get(`/api/conversions/funnels/report?steps=${encodeURIComponent(JSON.stringify(steps))}&${range}`);
+  if (JSON.stringify(scanned.steps) !== JSON.stringify(report.steps)) throw new Error(`the saved funnel answers ${JSON.stringify(report.steps)}, a scan ${JSON.stringify(scanned.steps)}`);
   const breakdown = await once('goal breakdown, 3 goals per country', `/api/conversions/goals/breakdown?${range}&dim=country`);
   const journey = await once('journeys from /p/0, 4 deep', `/api/conversions/journeys?${range}&entry=${encodeURIComponent('/p/0')}&depth=4`);
-  return { funnel, goal_breakdown: breakdown, journey, funnel_steps: report.steps.map((s) => s.sessions) };
+  const exitJourney = await once('journeys to /signup, 4 deep', `/api/conversions/journeys?${range}&exit=${encodeURIComponent('/signup')}&depth=4`);
+  load.push(loadavg()[0]);
+  return {
+    funnel, funnel_first_ms: funnelFirst, funnel_unsaved: funnelScan, goal_breakdown: breakdown, journey, journey_exit: exitJourney,
+    funnel_steps: report.steps.map((s) => s.sessions), load_average: load.map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 /** Every analytics view but the overview, by its address, 30 days (the overview is timed above with its own panels). */

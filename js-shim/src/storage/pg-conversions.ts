@@ -342,6 +342,18 @@ function funnelSummary(sql: Sql, q: RangeQuery, steps: Matcher[], windowMs: numb
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** Days ('YYYY-MM-DD', ascending) as runs of consecutive days, at most 7 each. */
+function weekRuns(days: string[]): string[][] {
+  const runs: string[][] = [];
+  for (const day of days) {
+    const run = runs[runs.length - 1];
+    const next = run && isoDay(Date.parse(`${run[run.length - 1]}T00:00:00Z`) + DAY_MS) === day;
+    if (next && run.length < 7) run.push(day);
+    else runs.push([day]);
+  }
+  return runs;
+}
+
 /**
  * Per step: sessions, conversion from the previous and the first step,
  * median time between steps. A saved funnel (`funnelId`) over unfiltered
@@ -354,7 +366,7 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps'], windowMs: number | null, funnelId?: string, now = Date.now()) {
   const matchers = steps as Matcher[];
   // The whole closed days of the range: [from, to), empty when it has none.
-  let from = Math.ceil(q.from.getTime() / DAY_MS) * DAY_MS;
+  const from = Math.ceil(q.from.getTime() / DAY_MS) * DAY_MS;
   const to = Math.max(from, Math.min(Math.floor(q.to.getTime() / DAY_MS) * DAY_MS, closedBefore(now)));
   const cached = funnelId !== undefined && !Object.values(q.filters).some((v) => v !== undefined) && from < to;
   const variant = JSON.stringify({
@@ -369,26 +381,22 @@ export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps
         WHERE NOT EXISTS (SELECT 1 FROM funnel_days WHERE ${key} AND day = d::date AND step = 0)`).map((r) => r.day as string)
     : [];
   const live = cached ? [{ ...q, to: new Date(from) }, { ...q, from: new Date(to) }].filter((r) => r.from < r.to) : [q];
-  const days = `{${missing.join(',')}}`;
   const parts: Fragment[] = live.map((r) => sql`SELECT step, sessions, deltas FROM (${funnelSummary(sql, r, matchers, windowMs, false)}) x`);
-  let fresh = sql``;
   if (cached) {
-    parts.push(sql`SELECT step, sessions, deltas FROM funnel_days WHERE ${key} AND day >= ${isoDay(from)}::date AND day < ${isoDay(to)}::date
-      AND NOT day = ANY(${days}::date[])`);
-    if (missing.length) {
-      const span = { ...q, from: new Date(`${missing[0]}T00:00:00Z`), to: new Date(Date.parse(`${missing[missing.length - 1]}T00:00:00Z`) + DAY_MS) };
-      fresh = sql`
-        fresh AS (SELECT * FROM (${funnelSummary(sql, span, matchers, windowMs, true)}) x WHERE day = ANY(${days}::date[])),
-        kept AS (
-          INSERT INTO funnel_days (funnel_id, variant, site_id, day, step, sessions, deltas)
-          SELECT ${funnelId!}, md5(${variant}), ${q.siteId}, day, step, sessions, deltas FROM fresh
-          ON CONFLICT DO NOTHING),`;
-      parts.push(sql`SELECT step, sessions, deltas FROM fresh`);
+    // The days it misses, a week of them per statement, so each stays within a read's bound per statement.
+    for (const run of weekRuns(missing)) {
+      const span = { ...q, from: new Date(`${run[0]}T00:00:00Z`), to: new Date(Date.parse(`${run[run.length - 1]}T00:00:00Z`) + DAY_MS) };
+      await sql`
+        INSERT INTO funnel_days (funnel_id, variant, site_id, day, step, sessions, deltas)
+        SELECT ${funnelId!}, md5(${variant}), ${q.siteId}, day, step, sessions, deltas
+        FROM (${funnelSummary(sql, span, matchers, windowMs, true)}) x
+        ON CONFLICT DO NOTHING`;
     }
+    parts.push(sql`SELECT step, sessions, deltas FROM funnel_days WHERE ${key} AND day >= ${isoDay(from)}::date AND day < ${isoDay(to)}::date`);
   }
   const union = parts.reduce((a, b) => sql`${a} UNION ALL ${b}`);
   const rows = await sql`
-    WITH ${fresh} parts AS (${union})
+    WITH parts AS (${union})
     SELECT step, sum(sessions)::int AS sessions,
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM parts o, unnest(o.deltas) t WHERE o.step = p.step) AS median
     FROM parts p GROUP BY step`;
