@@ -454,6 +454,33 @@ describe('conversion analytics', () => {
       funnelId = created.body.funnel.id;
     });
 
+    it('counts wildcard and property goals as a reading of every path does', async () => {
+      const goals = [
+        { name: 'Plan pages', kind: 'page', match: 'wildcard', value: '/plan*' },
+        { name: 'Pro pages', kind: 'page', match: 'wildcard', value: '/p*n/p*' },
+        { name: 'Anything', kind: 'page', match: 'wildcard', value: '*' },
+        { name: 'Pro buys', kind: 'event', value: 'buy', prop_key: 'plan', prop_value: 'pro' },
+      ];
+      const ids: string[] = [];
+      for (const g of goals) {
+        const res = await change('POST', '/api/conversions/goals', { site_id: site, ...g });
+        assert.equal(res.status, 201);
+        ids.push(res.body.goal.id);
+      }
+      const body = await get(`/api/conversions/goals/report?${q()}`);
+      const { rows } = await stack.db.query(`SELECT path FROM sessions WHERE site_id = $1 AND NOT is_bot AND started_at < $2`, [site, `${day(-1)}T00:00:00Z`]);
+      const stepsOf = (path: string) => path.split('\x1f').filter(Boolean).map((x) => x.split('\x1c')[0]);
+      const expected = [
+        (st: string[]) => st.some((x) => x.startsWith('p/plan')),
+        (st: string[]) => st.some((x) => /^p\/p[^\x1c\x1f]*n\/p/.test(x)),
+        (st: string[]) => st.some((x) => x.startsWith('p')),
+        (st: string[]) => st.some((x) => x.startsWith('ebuy\x1d') && x.split('\x1d').includes('plan\x1epro')),
+      ].map((f) => rows.filter((r) => f(stepsOf(r.path))).length);
+      assert.ok(expected.every((n) => n > 0 && n < rows.length) || expected[2] === rows.length, JSON.stringify(expected));
+      assert.deepEqual(body.goals.map((g: any) => g.conversions), expected);
+      for (const id of ids) assert.equal((await change('DELETE', `/api/conversions/goals/${id}?site_id=${site}`)).status, 204);
+    });
+
     it('keeps each closed day and answers as a scan of every session does, bots in or out', async () => {
       const scanned = await get(`/api/conversions/funnels/report?${q()}&steps=${encodeURIComponent(JSON.stringify(steps))}`);
       assert.ok(scanned.steps[2].sessions > 0 && scanned.steps[2].median_ms_from_previous > 0, JSON.stringify(scanned.steps));

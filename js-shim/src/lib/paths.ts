@@ -73,19 +73,29 @@ export function matcherKey(m: Matcher): string | null {
 
 /**
  * How to find a step `m` matches: literals whose earliest strpos() is the
- * step's start (an exact page or a page prefix; an event without properties), or a
- * regular expression whose match starts at it.
+ * step's start (an exact page, a page prefix or a wildcard whose only `*`
+ * ends it; an event without properties), or a regular expression whose
+ * match starts at it, with a literal every match contains (`has`: a strpos()
+ * that rules most sessions out before the expression runs).
  */
-export function matcherSearch(m: Matcher): { literals: string[] } | { pattern: string } {
+export function matcherSearch(m: Matcher): { literals: string[] } | { pattern: string; has: string } {
   if (m.kind === 'page') {
     const v = m.value;
     if (m.match === 'prefix') return { literals: [`\x1fp${clean(v)}`] };
-    if (m.match === 'wildcard') return { pattern: `\\u001fp${v.split('*').map(escapeRe).join('[^\\u001c\\u001f]*')}\\u001c` };
+    if (m.match === 'wildcard') {
+      const parts = v.split('*');
+      // "/p/*": a page step runs to its "\x1c", so a trailing * is a prefix.
+      if (parts.length === 2 && parts[1] === '') return { literals: [`\x1fp${clean(parts[0])}`] };
+      return { pattern: `\\u001fp${parts.map(escapeRe).join('[^\\u001c\\u001f]*')}\\u001c`, has: `\x1fp${clean(parts[0])}` };
+    }
     return { literals: [`\x1fp${clean(v)}\x1c`] };
   }
   const name = `e${clean(m.value)}`;
   if (m.prop_key == null) return { literals: [`\x1f${name}\x1c`, `\x1f${name}\x1d`] };
-  return { pattern: `\\u001f${escapeRe(name)}(?:\\u001d[^\\u001c]*)?\\u001d${escapeRe(m.prop_key)}\\u001e${escapeRe(m.prop_value ?? '')}[\\u001d\\u001c]` };
+  return {
+    pattern: `\\u001f${escapeRe(name)}(?:\\u001d[^\\u001c]*)?\\u001d${escapeRe(m.prop_key)}\\u001e${escapeRe(m.prop_value ?? '')}[\\u001d\\u001c]`,
+    has: `\x1f${name}\x1d`,
+  };
 }
 
 const MAX_TEXT = 200;

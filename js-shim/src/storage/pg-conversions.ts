@@ -117,7 +117,7 @@ const list = (sql: Sql, parts: Fragment[]) => parts.reduce((a, b) => sql`${a}, $
 /** Whether the session row `s` has a step `m` matches. */
 function hasStep(sql: Sql, m: Matcher): Fragment {
   const search = matcherSearch(m);
-  if ('pattern' in search) return sql`s.path ~ ${search.pattern}`;
+  if ('pattern' in search) return sql`(strpos(s.path, ${search.has}) > 0 AND s.path ~ ${search.pattern})`;
   return search.literals.map((l) => sql`strpos(s.path, ${l}) > 0`).reduce((a, b) => sql`(${a} OR ${b})`);
 }
 
@@ -264,7 +264,7 @@ export async function goalPages(sql: Sql, q: RangeQuery, goals: Goal[], limit: n
  */
 function stepAfter(sql: Sql, m: Matcher, from: Fragment | Helper<string>): Fragment {
   const search = matcherSearch(m);
-  if ('pattern' in search) return sql`regexp_instr(path, ${search.pattern}, ${from} + 1)`;
+  if ('pattern' in search) return sql`CASE WHEN strpos(path, ${search.has}) > 0 THEN regexp_instr(path, ${search.pattern}, ${from} + 1) ELSE 0 END`;
   const found = search.literals.map((l) => sql`NULLIF(strpos(substr(path, ${from} + 1), ${l}), 0)`);
   return sql`COALESCE(${from} + ${found.length === 1 ? found[0] : sql`LEAST(${list(sql, found)})`}, 0)`;
 }
