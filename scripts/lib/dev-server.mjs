@@ -42,9 +42,9 @@ process.on('exit', stopAll);
 async function startEmbeddedPostgres() {
   const port = await freePort();
   // PGlite is one backend behind a multiplexer that refuses connections past
-  // -m; each request opens its own client (up to 5 connections), and the
-  // dashboard sends several requests at once.
-  const child = spawn('node_modules/.bin/pglite-server', ['-d', `${LOCAL}/pglite`, '-p', String(port), '-m', '50'], {
+  // the last argument; each request opens its own client (up to 5
+  // connections), and the dashboard sends several requests at once.
+  const child = spawn(process.execPath, ['scripts/lib/pglite-server.mjs', `${LOCAL}/pglite`, String(port), '50'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });

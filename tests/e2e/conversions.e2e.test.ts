@@ -182,5 +182,14 @@ describe('goals and funnels in Chromium', () => {
     await page.waitForSelector('svg.flow path.flow-link');
     const journeys = await page.$$eval('[data-journey]', (els) => els.map((e) => e.textContent));
     assert.deepEqual(journeys.sort(), ['/ → /docs → /pricing', '/ → /pricing → /docs'].sort().map((j) => j.replace(/ → /g, ' → ')));
+    // Every step's page is named inside the chart, the last step's too.
+    const outside = await page.$$eval('svg.flow text.flow-label', (labels) => {
+      const chart = (labels[0].closest('svg') as SVGSVGElement).getBoundingClientRect();
+      return labels.filter((t) => {
+        const r = t.getBoundingClientRect();
+        return r.width === 0 || r.left < chart.left - 0.5 || r.right > chart.right + 0.5;
+      }).map((t) => t.textContent);
+    });
+    assert.deepEqual(outside, []);
   });
 });

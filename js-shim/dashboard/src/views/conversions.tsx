@@ -267,6 +267,8 @@ function JourneyPanel(props: { ctx: Ctx }) {
 
 function Flow(props: { nodes: FlowNode[]; links: FlowLink[] }) {
   const height = Math.max(...props.nodes.map((n) => n.y1), 200) + 2;
+  // The last step's labels go left of their nodes: right of them is outside the chart.
+  const right = Math.max(...props.nodes.map((n) => n.x1));
   return (
     <svg class="flow" viewBox={`0 0 860 ${height}`} role="img" aria-label="Journeys as a flow: pages by step, visits going on between them">
       {props.links.map((l) => (
@@ -275,7 +277,11 @@ function Flow(props: { nodes: FlowNode[]; links: FlowLink[] }) {
       {props.nodes.map((n) => (
         <g>
           <rect class="flow-node" x={n.x0} y={n.y0} width={n.x1 - n.x0} height={Math.max(1, n.y1 - n.y0)}><title>{`${n.name}: ${count(n.value)}`}</title></rect>
-          <text class="flow-label" x={n.x1 + 4} y={(n.y0 + n.y1) / 2} dominant-baseline="middle">{n.name}</text>
+          {n.x1 >= right ? (
+            <text class="flow-label" x={n.x0 - 4} y={(n.y0 + n.y1) / 2} dominant-baseline="middle" text-anchor="end">{n.name}</text>
+          ) : (
+            <text class="flow-label" x={n.x1 + 4} y={(n.y0 + n.y1) / 2} dominant-baseline="middle">{n.name}</text>
+          )}
         </g>
       ))}
     </svg>
