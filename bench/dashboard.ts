@@ -16,7 +16,7 @@
 // Writes bench/out/dashboard.json (bench/out/dashboard-scale.json with --scale);
 // BENCH_TRACE=1 also prints when each request of one overview load ran.
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,6 +265,11 @@ async function main() {
 
     const conversions = await conversionTimings(db, get, `site_id=${SITE}&from=${from}&to=${to}`);
     mkdirSync(OUT, { recursive: true });
+    // Each run is also appended to conversions-runs.json: the report gives the median of a day's runs (the machine is shared).
+    const runsFile = `${OUT}conversions-runs.json`;
+    const runs = existsSync(runsFile) ? JSON.parse(readFileSync(runsFile, 'utf8')) : [];
+    runs.push({ at: new Date().toISOString(), sessions: SESSIONS, days: DAYS, ...conversions });
+    writeFileSync(runsFile, JSON.stringify(runs, null, 2));
     writeFileSync(`${OUT}conversions.json`, JSON.stringify({ date: new Date().toISOString().slice(0, 10), sessions: SESSIONS, days: DAYS, ...conversions }, null, 2));
     log('wrote bench/out/conversions.json');
     if (ONLY_CONVERSIONS) return;

@@ -137,5 +137,9 @@ const total = reportOnly ? seconds.total : Math.round((Date.now() - started) / 1
 if (!reportOnly && !only) writeFileSync(`${OUT}seconds.json`, JSON.stringify({ ...seconds, total }));
 // bench:scale runs separately (10M sessions take a while); its last figures are kept.
 const dashboardScale = existsSync(`${OUT}dashboard-scale.json`) ? read('dashboard-scale') : null;
-writeReport({ machine, core: readIf('core'), callgrind: readIf('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: readIf('dashboard'), dashboardScale, heatmap: readIf('heatmap'), replay: (!only || only.includes('replay')) && existsSync(`${OUT}replay.json`) ? read('replay') : null, sizes, seconds: { ...seconds, total }, previous });
+// Conversions (bench/dashboard.ts, or --conversions alone): the last figures in bench/out/.
+const conversions = existsSync(`${OUT}conversions.json`)
+  ? { ...read('conversions'), runs: existsSync(`${OUT}conversions-runs.json`) ? read('conversions-runs') : [] }
+  : null;
+writeReport({ machine, core: readIf('core'), callgrind: readIf('callgrind'), cost: read('cost'), workerCpu: read('worker-cpu'), e2e, dashboard: readIf('dashboard'), dashboardScale, conversions, heatmap: readIf('heatmap'), replay: (!only || only.includes('replay')) && existsSync(`${OUT}replay.json`) ? read('replay') : null, sizes, seconds: { ...seconds, total }, previous });
 console.log(`wrote bench/results.json, bench/RESULTS.md${e2e && !reportOnly ? ' and bench/e2e-throughput.png' : ''} in ${total} s`);
