@@ -529,5 +529,26 @@ describe('conversion analytics', () => {
       assert.deepEqual(after, numbers(await get(`/api/conversions/funnels/report?${q()}${windowed}`)));
       assert.equal(await kept(funnelId), closedDays() * 5);
     });
+
+    it('fills a range of more than a week of closed days, a week per statement, as a scan answers it', async () => {
+      for (let back = 7; back <= 14; back++) {
+        for (let k = 0; k < 3; k++) {
+          const started = new Date(Date.parse(`${day(back)}T08:00:00Z`) + k * 3_600_000);
+          const path = `\x1fp/\x1c00000000\x1fp/plans\x1c${String(1000 * (back + k)).padStart(8, '0')}\x1fp/signup\x1c${String(5000 * (back + 1) + k).padStart(8, '0')}\x1f`;
+          await stack.db.query(`INSERT INTO sessions (id, site_id, started_at, last_seen_at, entry_page, path) VALUES ($1, $2, $3, $3, '/', $4)`,
+            [`days_older_${back}_${k}`, site, started, path]);
+        }
+      }
+      const long = `from=${day(14)}&to=${day(0)}&site_id=${site}`;
+      await resetStatements(stack);
+      const saved = await get(`/api/conversions/funnels/report?${long}&funnel=${funnelId}`);
+      const fills = (await workerStatements(stack)).byQuery.filter((r) => r.query.startsWith('INSERT INTO funnel_days'));
+      assert.equal(fills.reduce((n, r) => n + r.calls, 0), 2, JSON.stringify(fills));
+      const closed = Math.min(14, (closedBefore(Date.now()) - Date.parse(`${day(14)}T00:00:00Z`)) / 86_400_000);
+      assert.equal(await kept(funnelId), closed * 5);
+      const scanned = await get(`/api/conversions/funnels/report?${long}&steps=${encodeURIComponent(JSON.stringify(steps))}&window_ms=60000`);
+      assert.deepEqual(numbers(saved), numbers(scanned));
+      assert.deepEqual(numbers(await get(`/api/conversions/funnels/report?${long}&funnel=${funnelId}`)), numbers(scanned));
+    });
   });
 });

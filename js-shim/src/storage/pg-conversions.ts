@@ -361,7 +361,9 @@ function weekRuns(days: string[]): string[][] {
  * (migrations/postgres/0057), scanning and keeping the days it misses, and
  * scans only the rest of the range; the answer is the one a scan of every
  * session gives (medians over every session's time, whatever day it is kept
- * under).
+ * under). A kept day holds while its sessions do: deleting any of them
+ * (deleteSessionRows) drops the day's rows, and anything that ever rewrites a
+ * closed day's paths or is_bot must drop them too.
  */
 export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps'], windowMs: number | null, funnelId?: string, now = Date.now()) {
   const matchers = steps as Matcher[];
