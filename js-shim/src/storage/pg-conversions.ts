@@ -51,7 +51,9 @@ export async function insertGoal(sql: Sql, g: { id: string; siteId: string; name
 }
 
 export async function updateGoal(sql: Sql, siteId: string, id: string, g: { name: string } & Matcher): Promise<Goal | null> {
+  // Its kept days (goal_days) answered the old matcher: they go in the same statement.
   const rows = await sql<Goal[]>`
+    WITH uncached AS (DELETE FROM goal_days WHERE goal_id = ${id} AND site_id = ${siteId})
     UPDATE goals SET name = ${g.name}, kind = ${g.kind}, match = ${g.match ?? 'exact'}, value = ${g.value},
       prop_key = ${g.prop_key ?? null}, prop_value = ${g.prop_value ?? null}
     WHERE site_id = ${siteId} AND id = ${id}
@@ -163,16 +165,20 @@ const numbers = (goals: Goal[], counts: number[] | undefined, sessions: number) 
 
 /**
  * The range's sessions and, per goal, the sessions that reached it. Whole
- * unfiltered days take the sessions from the rollups and count conversions
- * over the sessions the key index finds; otherwise one scan counts both.
+ * unfiltered days take the sessions from the rollups, each closed day's
+ * conversions from goal_days (keptGoalDays) and count the open days'
+ * conversions over the sessions the key index finds; otherwise one scan
+ * counts both.
  */
-export async function goalTotals(sql: Sql, q: RangeQuery, goals: Goal[]) {
+export async function goalTotals(sql: Sql, q: RangeQuery, goals: Goal[], now = Date.now()) {
   const rolled = goals.length ? await rolledUpSessions(sql, q, 'total', 1) : null;
   let sessions: number;
   let counts: number[] | undefined;
   if (rolled) {
     sessions = rolled[0]?.sessions ?? 0;
-    counts = (await conversionsPer(sql, q, goals, null)).get('');
+    const kept = await keptGoalDays(sql, q, goals, '', now);
+    const live = kept?.live ? (await conversionsPer(sql, kept.live, goals, null)).get('') : undefined;
+    counts = kept ? goals.map((_, k) => (kept.counts.get('')?.[k] ?? 0) + (live?.[k] ?? 0)) : (await conversionsPer(sql, q, goals, null)).get('');
   } else {
     const [row] = await sql`SELECT count(*)::int AS sessions ${goalCounts(sql, goals)} FROM sessions s WHERE ${where(sql, q)}`;
     sessions = row.sessions as number;
@@ -202,17 +208,110 @@ const ROLLUP_DIMENSION: Record<GoalDimension, string> = {
   utm_campaign: 'utm_campaign', country: 'country', device: 'device', browser: 'browser', os: 'os',
 };
 
+const goalVariant = (g: Matcher) => JSON.stringify([g.kind, g.match ?? 'exact', g.value, g.prop_key ?? null, g.prop_value ?? null]);
+
+/** The goals as rows (k: 1-based position, id, variant text), for a statement to join. */
+const goalRows = (sql: Sql, goals: Goal[]) =>
+  sql`jsonb_to_recordset(${sql.json(goals.map((g, k) => ({ k: k + 1, id: g.id, variant: goalVariant(g) })))}) AS g(k int, id text, variant text)`;
+
+/**
+ * Keeps every goal's conversions for each of `days` (consecutive, at most a
+ * week): one scan of their sessions counts the day's conversions of each
+ * goal and, in the same pass (GROUPING SETS), its conversions per value of
+ * every breakdown. A day without sessions keeps its 0.
+ */
+async function keepGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], days: string[]) {
+  const span: RangeQuery = { ...q, from: new Date(`${days[0]}T00:00:00Z`), to: new Date(Date.parse(`${days[days.length - 1]}T00:00:00Z`) + DAY_MS) };
+  const dims = Object.values(GOAL_DIMENSIONS);
+  const d = (k: number) => sql(`d${k}`);
+  // Fixed expressions from GOAL_DIMENSIONS, never client text.
+  const columns = list(sql, [...dims.map((e, k) => sql`${sql.unsafe(e)} AS ${d(k)}`), ...goals.map((g, k) => sql`${hasStep(sql, g)} AS ${sql(`c${k}`)}`)]);
+  const sets = list(sql, [sql`(day)`, ...dims.map((_, k) => sql`(day, ${d(k)})`)]);
+  const pick = (what: (k: number) => Fragment) => dims.map((_, k) => sql`WHEN GROUPING(${d(k)}) = 0 THEN ${what(k)}`).reduce((a, b) => sql`${a} ${b}`);
+  const names = Object.keys(GOAL_DIMENSIONS);
+  const counts = list(sql, goals.map((_, k) => sql`count(*) FILTER (WHERE ${sql(`c${k}`)})::int`));
+  await sql`
+    INSERT INTO goal_days (goal_id, variant, site_id, dim, day, value, conversions)
+    WITH x AS (
+      SELECT day, CASE ${pick((k) => sql`${names[k]}::text`)} ELSE '' END AS dim, CASE ${pick((k) => sql`${d(k)}::text`)} ELSE '' END AS value,
+             ARRAY[${counts}] AS counts
+      FROM (SELECT ${utcDay(sql, 'started_at')} AS day, ${columns} FROM sessions s WHERE ${where(sql, span)} OFFSET 0) s
+      GROUP BY GROUPING SETS (${sets})
+    )
+    SELECT g.id, md5(g.variant), ${q.siteId}, '', t.day::date, '', COALESCE(x.counts[g.k], 0)
+    FROM generate_series(${days[0]}::date, ${days[days.length - 1]}::date, interval '1 day') t(day)
+    CROSS JOIN ${goalRows(sql, goals)}
+    LEFT JOIN x ON x.day = t.day::date AND x.dim = ''
+    UNION ALL
+    SELECT g.id, md5(g.variant), ${q.siteId}, x.dim, x.day, x.value, x.counts[g.k]
+    FROM x CROSS JOIN ${goalRows(sql, goals)}
+    WHERE x.dim <> '' AND x.value IS NOT NULL AND x.counts[g.k] > 0
+    ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * For a read of whole unfiltered days leaving bots out (the rollups hold
+ * its sessions), each goal's conversions over the range's closed UTC days
+ * from goal_days (migrations/postgres/0058): '' the day's total, or per value
+ * of `dim` (only `values`), keeping first the days some goal misses, a week
+ * per statement; and `live`, the rest of the range, for the caller to scan.
+ * Null when the range has no closed day, or when another read is filling
+ * the site's days (the caller scans the range). The answer is the one a scan of
+ * every session gives: a kept day holds while its sessions do (deleting any
+ * of them drops it, deleteSessionRows), as for funnel_days.
+ */
+async function keptGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension | '', now: number, values: string[] = []) {
+  const to = Math.min(q.to.getTime(), closedBefore(now));
+  if (rollupSlice(q)?.dim !== 'total' || q.from.getTime() >= to) return null;
+  const [from, until] = [isoDay(q.from.getTime()), isoDay(to)];
+  const have = await sql`
+    SELECT g.k, d.day::text AS day FROM ${goalRows(sql, goals)}
+    JOIN goal_days d ON d.goal_id = g.id AND d.variant = md5(g.variant) AND d.dim = '' AND d.day >= ${from}::date AND d.day < ${until}::date`;
+  const kept = new Set(have.map((r) => `${r.k}:${r.day}`));
+  const days: string[] = [];
+  for (let t = q.from.getTime(); t < to; t += DAY_MS) days.push(isoDay(t));
+  const lacking = goals.filter((_, k) => days.some((day) => !kept.has(`${k + 1}:${day}`)));
+  const missing = days.filter((day) => goals.some((_, k) => !kept.has(`${k + 1}:${day}`)));
+  if (missing.length) {
+    // One read fills a site's days at a time (the dashboard asks for the report and a breakdown at
+    // once): a read that finds another filling scans the range instead of waiting or writing the same rows.
+    const [lock] = await sql`SELECT pg_try_advisory_xact_lock(hashtext(${`goal_days:${q.siteId}`})) AS ok`;
+    if (!lock.ok) return null;
+    for (const run of weekRuns(missing)) await keepGoalDays(sql, q, lacking, run);
+  }
+  const rows = dim === '' || values.length
+    ? await sql`
+        SELECT d.value, g.k, sum(d.conversions)::int AS n FROM ${goalRows(sql, goals)}
+        JOIN goal_days d ON d.goal_id = g.id AND d.variant = md5(g.variant) AND d.dim = ${dim} AND d.day >= ${from}::date AND d.day < ${until}::date
+        ${dim === '' ? sql`` : sql`AND d.value IN (SELECT jsonb_array_elements_text(${sql.json(values)}))`}
+        GROUP BY 1, 2`
+    : [];
+  const counts = new Map<string, number[]>();
+  for (const r of rows) {
+    const n = counts.get(r.value as string) ?? goals.map(() => 0);
+    n[(r.k as number) - 1] = r.n as number;
+    counts.set(r.value as string, n);
+  }
+  return { counts, live: to < q.to.getTime() ? { ...q, from: new Date(to) } : null };
+}
+
 /**
  * One breakdown's values by sessions, each with every goal's conversions and
- * rate: sessions from the rollups and conversions from the sessions the key
- * index finds when it can, else one scan of the range.
+ * rate: over whole unfiltered days, sessions from the rollups, each closed
+ * day's conversions from goal_days and the open days' from the sessions the
+ * key index finds; else one scan of the range.
  */
-export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number): Promise<GoalBreakdownRow[]> {
+export async function goalBreakdown(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension, limit: number, now = Date.now()): Promise<GoalBreakdownRow[]> {
   // A fixed expression from GOAL_DIMENSIONS, never client text.
   const column = sql.unsafe(GOAL_DIMENSIONS[dim]);
   const rolled = goals.length ? await rolledUpSessions(sql, q, ROLLUP_DIMENSION[dim], limit) : null;
   if (rolled) {
-    const counts = await conversionsPer(sql, q, goals, column);
+    const kept = await keptGoalDays(sql, q, goals, dim, now, rolled.map((r) => r.value));
+    const live = kept ? kept.live : q;
+    const counts = live ? await conversionsPer(sql, live, goals, column) : new Map<string, number[]>();
+    if (kept) {
+      for (const [value, n] of kept.counts) counts.set(value, goals.map((_, k) => n[k] + (counts.get(value)?.[k] ?? 0)));
+    }
     return rolled.map((r) => ({ value: r.value, sessions: r.sessions, goals: numbers(goals, counts.get(r.value), r.sessions) }));
   }
   const rows = await sql`

@@ -62,7 +62,8 @@ export async function countSessionsInScope(sql: Sql, s: ClearScope): Promise<num
  * deleted session leaves a tombstone (erased_sessions) in the same statement,
  * so no batch can re-create it (the batch statement checks tombstones) and a
  * clear knows which sessions' R2 objects it still has to delete; the saved
- * funnels' answers for the sessions' days (funnel_days) go with them.
+ * funnels' and goals' answers for the sessions' days (funnel_days, goal_days)
+ * go with them.
  * Session ids match [A-Za-z0-9_-], so a text[] literal needs no quoting.
  */
 export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number> {
@@ -89,6 +90,9 @@ export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number
       ON CONFLICT (id) DO NOTHING
     ), uncached AS (
       DELETE FROM funnel_days f USING (SELECT DISTINCT site_id, ${utcDay(sql, 'started_at')} AS day FROM gone) g
+      WHERE f.site_id = g.site_id AND f.day = g.day
+    ), goals_uncached AS (
+      DELETE FROM goal_days f USING (SELECT DISTINCT site_id, ${utcDay(sql, 'started_at')} AS day FROM gone) g
       WHERE f.site_id = g.site_id AND f.day = g.day
     )
     SELECT count(*)::int AS n FROM gone`;
