@@ -157,8 +157,10 @@ setInterval(() => {
 
 /** The crons of wrangler.toml with when each is due (a minute's granularity, UTC). */
 function cronSchedules(toml) {
-  const line = toml.match(/^crons\s*=\s*\[(.*)\]/m);
-  const crons = line ? [...line[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
+  // The array may span lines (TOML allows it).
+  const list = toml.match(/^crons\s*=\s*\[([\s\S]*?)\]/m);
+  const crons = list ? [...list[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
+  if (!crons.length) throw new Error('wrangler.toml names no [triggers] crons: npm start would run no scheduled jobs');
   return crons.map((cron) => {
     const every = cron.match(/^\*\/(\d+) \* \* \* \*$/);
     if (every) {

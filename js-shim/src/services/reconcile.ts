@@ -13,6 +13,7 @@ import { isConnectionError } from '../lib/db';
 import { syncSessions } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
 import { applyBatch, SessionErasedError } from '../storage/pg-ingest';
+import { forgetKeptDay } from '../storage/pg-storage';
 import type { SessionLocation, SessionRow } from '../storage/pg-sessions';
 import { inflateStored } from '../lib/gzip';
 import { deleteKeys, getInflated, MAX_OBJECT_RAW_BYTES, putMarker, type MarkerMeta } from '../storage/r2';
@@ -51,7 +52,7 @@ export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, se
   const found = await storedSeq(env.EVENTS, s, seq);
   if (!found || !found.ndjson.length) return null;
   const bytes = found.ndjson;
-  return applyBatch(sql, {
+  const row = await applyBatch(sql, {
     siteId: s.site_id,
     sessionId: s.id,
     startedAtMs: new Date(s.started_at).getTime(),
@@ -61,6 +62,10 @@ export async function reconcileSeq(env: AppEnv, sql: Sql, s: SessionLocation, se
     steps: getCore().batchSteps(bytes),
     bytes: found.stored,
   });
+  // Ingest takes batches only while a session's day is open; a reconciled one
+  // may land after it closed, when answers for that day may be kept.
+  if (row) await forgetKeptDay(sql, s);
+  return row;
 }
 
 function errorReason(err: unknown): string {

@@ -487,10 +487,15 @@ export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps
     // The days it misses, a week of them per statement, so each stays within a read's bound per statement.
     for (const run of weekRuns(missing)) {
       const span = { ...q, from: new Date(`${run[0]}T00:00:00Z`), to: new Date(Date.parse(`${run[run.length - 1]}T00:00:00Z`) + DAY_MS) };
+      // A day no session entered is kept too, as a step-0 row of 0, so it is not scanned again.
       await sql`
         INSERT INTO funnel_days (funnel_id, variant, site_id, day, step, sessions, deltas)
-        SELECT ${funnelId!}, md5(${variant}), ${q.siteId}, day, step, sessions, deltas
-        FROM (${funnelSummary(sql, span, matchers, windowMs, true)}) x
+        WITH x AS (${funnelSummary(sql, span, matchers, windowMs, true)})
+        SELECT ${funnelId!}, md5(${variant}), ${q.siteId}, day, step, sessions, deltas FROM x
+        UNION ALL
+        SELECT ${funnelId!}, md5(${variant}), ${q.siteId}, d::date, 0, 0, NULL
+        FROM generate_series(${run[0]}::date, ${run[run.length - 1]}::date, interval '1 day') d
+        WHERE NOT EXISTS (SELECT 1 FROM x WHERE x.day = d::date AND x.step = 0)
         ON CONFLICT DO NOTHING`;
     }
     parts.push(sql`SELECT step, sessions, deltas FROM funnel_days WHERE ${key} AND day >= ${isoDay(from)}::date AND day < ${isoDay(to)}::date`);

@@ -99,6 +99,15 @@ export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number
   return row.n as number;
 }
 
+/**
+ * Drops what read caches keep for a session's start day (funnel_days): a
+ * batch applied after its day closed (a deferred one, reconciled once
+ * Postgres was back) changed a session those kept answers counted.
+ */
+export async function forgetKeptDay(sql: Sql, s: SessionLocation): Promise<void> {
+  await sql`DELETE FROM funnel_days WHERE site_id = ${s.site_id} AND day = ${new Date(s.started_at).toISOString().slice(0, 10)}::date`;
+}
+
 function tombstoneWhere(sql: Sql, s: ClearScope) {
   return sql`
     ${s.sessionId ? sql`AND id = ${s.sessionId}` : sql``}

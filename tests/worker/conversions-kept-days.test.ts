@@ -1,0 +1,75 @@
+// What a saved funnel keeps per closed day must follow the sessions it
+// counted: a batch deferred during an outage and reconciled after its
+// session's day closed changes that session's path, and the next report must
+// answer as a scan of the sessions does.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedSite, startStack, type Stack } from './harness/stack.ts';
+import { chunkKey, pendingKey, placeSession } from './harness/stored.ts';
+import { pageView } from './harness/factories.ts';
+import { asToken, asUser, logIn, makeAdmin, type Login } from './harness/accounts.ts';
+
+const DAY_MS = 86_400_000;
+
+describe('kept funnel days', () => {
+  let stack: Stack;
+  let admin: Login;
+  let token: string;
+  const site = 'site_kept';
+
+  before(async () => {
+    stack = await startStack();
+    ({ token } = await seedSite(stack, site));
+    const a = await makeAdmin(stack, 'kept-admin@example.com', 'kept-admin-password');
+    admin = await logIn(stack, a.email, a.password);
+  });
+  after(() => stack?.close());
+
+  it('answers as a scan does after a deferred batch of a closed day is reconciled', async () => {
+    const startedAt = new Date(Date.now() - 4 * DAY_MS - (Date.now() % DAY_MS) + 3_600_000); // 01:00 UTC four days ago
+    const t = startedAt.getTime();
+    const id = 'kept_late_1';
+    // Batch 0 (/ only) counted; batch 1 (/signup) stored in R2 while Postgres was down: marked, not counted.
+    await placeSession(stack, site, id, startedAt, [[pageView(t + 10, 'https://example.com/')], [pageView(t + 2_000, 'https://example.com/signup')]]);
+    await stack.db.query(`UPDATE sessions SET applied = '{[0,1)}', path = $2 WHERE id = $1`, [id, '\x1fp/\x1c00000010\x1f']);
+    const bucket = await stack.bucket();
+    assert.ok(await bucket.head(chunkKey(id, startedAt, 1)), 'the deferred batch is in R2');
+    await bucket.put(pendingKey(id, 1), '', { customMetadata: { site_id: site, session_started_at: startedAt.toISOString() } });
+
+    const created = await asUser(stack, admin, '/api/conversions/funnels', {
+      method: 'POST',
+      body: { site_id: site, name: 'Signup', steps: [{ kind: 'page', value: '/' }, { kind: 'page', value: '/signup' }] },
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const funnelId = ((await created.json()) as { funnel: { id: string } }).funnel.id;
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const report = async () => {
+      const res = await asToken(stack, token, `/api/conversions/funnels/report?funnel=${funnelId}&site_id=${site}&from=${day(t - DAY_MS)}&to=${day(Date.now())}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { steps: { sessions: number }[] }).steps.map((s) => s.sessions);
+    };
+    assert.deepEqual(await report(), [1, 0]);
+    const kept = await stack.db.query('SELECT count(*)::int AS n FROM funnel_days WHERE funnel_id = $1 AND day = $2', [funnelId, day(t)]);
+    assert.ok(kept.rows[0].n > 0, 'the closed day is kept');
+
+    const worker = await stack.mf.getWorker('edgereplay');
+    assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
+    assert.equal(await bucket.head(pendingKey(id, 1)), null, 'the deferred batch was reconciled');
+    assert.deepEqual(await report(), [1, 1]);
+  });
+
+  it('keeps a closed day no session entered, so the next report does not scan it again', async () => {
+    const created = await asUser(stack, admin, '/api/conversions/funnels', {
+      method: 'POST',
+      body: { site_id: site, name: 'Quiet', steps: [{ kind: 'page', value: '/nobody' }, { kind: 'page', value: '/signup' }] },
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const funnelId = ((await created.json()) as { funnel: { id: string } }).funnel.id;
+    const day = (back: number) => new Date(Date.now() - back * DAY_MS).toISOString().slice(0, 10);
+    const res = await asToken(stack, token, `/api/conversions/funnels/report?funnel=${funnelId}&site_id=${site}&from=${day(6)}&to=${day(3)}`);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(((await res.json()) as { steps: { sessions: number }[] }).steps.map((s) => s.sessions), [0, 0]);
+    const { rows } = await stack.db.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day FROM funnel_days WHERE funnel_id = $1 AND step = 0 ORDER BY day`, [funnelId]);
+    assert.deepEqual(rows.map((r) => r.day), [day(6), day(5), day(4), day(3)]);
+  });
+});
