@@ -9,7 +9,8 @@
 -- where there are some. The sessions per value come from the rollups. Only
 -- unfiltered reads that leave bots out use and fill these rows. Rows go with
 -- their goal (edited or deleted), and with any deletion of the day's
--- sessions (pg-storage.ts deleteSessionRows: clears, retention).
+-- sessions (pg-storage.ts deleteSessionRows: clears, retention) and with a
+-- batch reconciled after its day closed (forgetKeptDay).
 
 -- Up Migration
 CREATE TABLE goal_days (

@@ -1,4 +1,4 @@
-// What a saved funnel keeps per closed day must follow the sessions it
+// What a saved funnel or a goal keeps per closed day must follow the sessions it
 // counted: a batch deferred during an outage and reconciled after its
 // session's day closed changes that session's path, and the next report must
 // answer as a scan of the sessions does.
@@ -51,11 +51,23 @@ describe('kept funnel days', () => {
     assert.deepEqual(await report(), [1, 0]);
     const kept = await stack.db.query('SELECT count(*)::int AS n FROM funnel_days WHERE funnel_id = $1 AND day = $2', [funnelId, day(t)]);
     assert.ok(kept.rows[0].n > 0, 'the closed day is kept');
+    // A goal keeps the day too.
+    const goal = await asUser(stack, admin, '/api/conversions/goals', { method: 'POST', body: { site_id: site, name: 'Signup', kind: 'page', value: '/signup' } });
+    assert.equal(goal.status, 201, await goal.clone().text());
+    const goals = async () => {
+      const res = await asToken(stack, token, `/api/conversions/goals/report?site_id=${site}&from=${day(t - DAY_MS)}&to=${day(Date.now())}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { goals: { conversions: number }[] }).goals.map((g) => g.conversions);
+    };
+    assert.deepEqual(await goals(), [0]);
+    const keptGoal = await stack.db.query(`SELECT count(*)::int AS n FROM goal_days WHERE site_id = $1 AND day = $2 AND dim = ''`, [site, day(t)]);
+    assert.equal(keptGoal.rows[0].n, 1, 'the closed day is kept for the goal');
 
     const worker = await stack.mf.getWorker('edgereplay');
     assert.equal((await worker.scheduled({ cron: '*/5 * * * *' })).outcome, 'ok');
     assert.equal(await bucket.head(pendingKey(id, 1)), null, 'the deferred batch was reconciled');
     assert.deepEqual(await report(), [1, 1]);
+    assert.deepEqual(await goals(), [1]);
   });
 
   it('keeps a closed day no session entered, so the next report does not scan it again', async () => {

@@ -258,7 +258,8 @@ async function keepGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], days: string
  * Null when the range has no closed day, or when another read is filling
  * the site's days (the caller scans the range). The answer is the one a scan of
  * every session gives: a kept day holds while its sessions do (deleting any
- * of them drops it, deleteSessionRows), as for funnel_days.
+ * of them drops it, deleteSessionRows; so does a batch reconciled after the
+ * day closed, forgetKeptDay), as for funnel_days.
  */
 async function keptGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension | '', now: number, values: string[] = []) {
   const to = Math.min(q.to.getTime(), closedBefore(now));

@@ -100,12 +100,16 @@ export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number
 }
 
 /**
- * Drops what read caches keep for a session's start day (funnel_days): a
- * batch applied after its day closed (a deferred one, reconciled once
- * Postgres was back) changed a session those kept answers counted.
+ * Drops what read caches keep for a session's start day (funnel_days,
+ * goal_days): a batch applied after its day closed (a deferred one,
+ * reconciled once Postgres was back) changed a session those kept answers
+ * counted.
  */
 export async function forgetKeptDay(sql: Sql, s: SessionLocation): Promise<void> {
-  await sql`DELETE FROM funnel_days WHERE site_id = ${s.site_id} AND day = ${new Date(s.started_at).toISOString().slice(0, 10)}::date`;
+  const day = new Date(s.started_at).toISOString().slice(0, 10);
+  await sql`
+    WITH goals_uncached AS (DELETE FROM goal_days WHERE site_id = ${s.site_id} AND day = ${day}::date)
+    DELETE FROM funnel_days WHERE site_id = ${s.site_id} AND day = ${day}::date`;
 }
 
 function tombstoneWhere(sql: Sql, s: ClearScope) {
