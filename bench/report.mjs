@@ -782,6 +782,7 @@ ${table(
     ['the same funnel, first report (scans all 30 days, keeps the closed ones)', '', ms(c.funnel_first_ms), ''],
     ['the same steps unsaved (\`steps=\`: scans all 30 days every time)', '', ms(c.funnel_unsaved?.p50_ms), ms(c.funnel_unsaved?.p95_ms)],
     ['goal conversions per country, 3 goals', ms(CONVERSIONS_BEFORE_MS.goal_breakdown), ms(c.goal_breakdown.p50_ms), ms(c.goal_breakdown.p95_ms)],
+    ...(c.goal_first_ms === undefined ? [] : [['the same, first read (scans all 30 days, keeps the closed ones for every breakdown)', '', ms(c.goal_first_ms), '']]),
     ['journeys from /p/0, 4 deep', ms(CONVERSIONS_BEFORE_MS.journey), ms(c.journey.p50_ms), ms(c.journey.p95_ms)],
     ['journeys to /signup, 4 deep', '', ms(c.journey_exit?.p50_ms), ms(c.journey_exit?.p95_ms)],
   ],
@@ -863,7 +864,7 @@ bench lifts the 5 s bound on each scanning statement so that scans are measured 
 ${table(['request', 'p50'], Object.entries(d.filtered_p50_ms).map(([k, v]) => [k, ms(v)]))}
 
 The overview page in Chromium (a person's browser, logged in), from navigation until the six totals,
-the chart and all four lists are drawn, median of 5 loads after a first visit: **${ms(d.overview_page_30d?.median_ms)}** for 30
+the chart and all four lists (and the goals' list, the site having goals) are drawn, median of 5 loads after a first visit: **${ms(d.overview_page_30d?.median_ms)}** for 30
 days (before: 14.6 s), **${ms(d.overview_page_7d.median_ms)}** for 7 days (before: 8.9 s). It makes two API calls: the totals
 and days with the comparison period, and the top lists, which fill their panels when they arrive.
 ${d.views_30d ? `
@@ -872,13 +873,20 @@ the page is still loading (no \`aria-busy\`, no skeleton), ${d.days} days, media
 
 ${table(['view', 'median', 'slowest load'], Object.entries(d.views_30d).map(([name, v]) => [name, ms(v.median_ms), ms(v.max_ms)]))}
 
-Every view but conversions is drawn in under a second. The conversions view asks at once for the
+${(() => {
+  const slow = Object.entries(d.views_30d).filter(([, v]) => v.median_ms >= 1000);
+  return slow.length
+    ? `${slow.map(([name, v]) => `The ${name} view misses the 1 s target by ${ms(v.median_ms - 1000)}.`).join(' ')} The conversions view asks at once for the
 goals (with the comparison period), goals per entry page, the saved funnel (with the comparison
-period) and the journeys from the top entry page; each answers in under a second alone ("Conversions
-at scale" below), but the two goal requests each read every session of the range (the bench's
-wildcard goal names no key the index could narrow to), and together they share two cores, so the
-view is drawn when the last of them arrives. These loads ran while the machine's two cores were
-also running other work, which explains the slowest loads.
+period) and the journeys from the top entry page, and is drawn when the last of them arrives.`
+    : `Every view is drawn in under a second. The conversions view asks at once for the goals (with the
+comparison period), goals per entry page, the saved funnel (with the comparison period) and the
+journeys from the top entry page, and is drawn when the last of them arrives: the goal report and
+breakdown read each closed day from \`goal_days\` and scan only the open days (before: 1.8 s, when
+both goal requests read every session of the range on the same two cores). The first visit after
+goals are saved keeps their closed days (the first goal read in "Conversions at scale" below).`;
+})()} These loads ran while the machine's two cores were also running other work, which explains the
+slowest loads.
 ` : ''}${scale ? `
 \`npm run bench:scale\` (${scale.date ?? 'an earlier run'}): ${fmt(scale.sessions)} sessions over ${scale.days} days, rebuilt in ${scale.rebuild_s} s;
 overview page for 12 months **${ms(scale.overview_page_12mo?.median_ms)}**, 30 days ${ms(scale.overview_page_30d?.median_ms)}; analytics p95 over every

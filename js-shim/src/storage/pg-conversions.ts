@@ -230,12 +230,16 @@ async function keepGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], days: string
   const pick = (what: (k: number) => Fragment) => dims.map((_, k) => sql`WHEN GROUPING(${d(k)}) = 0 THEN ${what(k)}`).reduce((a, b) => sql`${a} ${b}`);
   const names = Object.keys(GOAL_DIMENSIONS);
   const counts = list(sql, goals.map((_, k) => sql`count(*) FILTER (WHERE ${sql(`c${k}`)})::int`));
+  // Only sessions that reached a goal count anywhere (a day without any keeps its 0 below): the key
+  // index narrows to them when every goal names a key, and the others are left out before grouping.
+  const filter = keyFilter(sql, goals);
   await sql`
     INSERT INTO goal_days (goal_id, variant, site_id, dim, day, value, conversions)
     WITH x AS (
       SELECT day, CASE ${pick((k) => sql`${names[k]}::text`)} ELSE '' END AS dim, CASE ${pick((k) => sql`${d(k)}::text`)} ELSE '' END AS value,
              ARRAY[${counts}] AS counts
-      FROM (SELECT ${utcDay(sql, 'started_at')} AS day, ${columns} FROM sessions s WHERE ${where(sql, span)} OFFSET 0) s
+      FROM (SELECT ${utcDay(sql, 'started_at')} AS day, ${columns} FROM sessions s WHERE ${where(sql, span)} ${filter ? sql`AND ${filter}` : sql``} OFFSET 0) s
+      WHERE ${goals.map((_, k) => sql`${sql(`c${k}`)}`).reduce((a, b) => sql`${a} OR ${b}`)}
       GROUP BY GROUPING SETS (${sets})
     )
     SELECT g.id, md5(g.variant), ${q.siteId}, '', t.day::date, '', COALESCE(x.counts[g.k], 0)
