@@ -13,6 +13,7 @@ import { asUser, logIn as apiLogIn, makeAdmin } from '../worker/harness/accounts
 import { eventually } from '../worker/harness/session.ts';
 import { launchBrowser, logInDashboard, requestText, serveSite, submitLogin, watchSessions } from './harness.ts';
 import { insertHistory, sendVisit, VISITS } from './dashboard-seed.ts';
+import { batchBody, type StartedSession } from '../worker/harness/factories.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url);
 const ADMIN = { email: 'owner@example.com', password: 'owner-password-1' };
@@ -433,6 +434,49 @@ describe('dashboard and replay viewer in Chromium', () => {
     assert.match((await page.textContent('.page-card')) ?? '', /\/pricing/);
     assert.equal(await page.textContent('[data-stat="errors"]'), '1');
     await shot('replay-events-only');
+  });
+
+  it('shows the last change of a recording when the scrubber is moved to its end', async () => {
+    // A recording whose very last event is a DOM mutation: rrweb applies an
+    // event exactly at the moment it is paused at only through a timer that
+    // pausing clears, so the end used to show the page before the change.
+    const res = await stack.fetch('/track/session/start', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'user-agent': VISITS[0].ua, 'cf-connecting-ip': '198.51.100.77' },
+      body: JSON.stringify({ site_id: 'shop', url: 'https://shop.example/last', referrer: '', screen: '1280x800' }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const s = (await res.json()) as StartedSession & { replay: boolean };
+    assert.ok(s.replay, 'the session is sampled for replay');
+    const t0 = Date.parse(s.session_started_at);
+    const el = (id: number, tagName: string, childNodes: unknown[], attributes = {}) => ({ type: 2, id, tagName, attributes, childNodes });
+    const tree = {
+      type: 0,
+      id: 1,
+      childNodes: [el(2, 'html', [el(3, 'head', []), el(4, 'body', [el(5, 'p', [{ type: 3, id: 6, textContent: 'Cart is empty' }], { id: 'msg' })])])],
+    };
+    const events = [
+      { type: 'page_view', ts: t0, url: 'https://shop.example/last' },
+      { type: 'rrweb', ts: t0 + 10, data: { type: 4, timestamp: t0 + 10, data: { href: 'https://shop.example/last', width: 1280, height: 800 } } },
+      { type: 'rrweb', ts: t0 + 20, data: { type: 2, timestamp: t0 + 20, data: { node: tree, initialOffset: { left: 0, top: 0 } } } },
+      { type: 'rrweb', ts: t0 + 4000, data: { type: 3, timestamp: t0 + 4000, data: { source: 0, texts: [{ id: 6, value: 'Order placed' }], attributes: [], removes: [], adds: [] } } },
+    ];
+    const sentEnd = await stack.fetch('/track/session/end', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: batchBody(s, 0, events as never, { ended_at: new Date(t0 + 4000).toISOString() }),
+    });
+    assert.equal(sentEnd.status, 202, await sentEnd.clone().text());
+    await eventually(() => api(`/api/sessions?${period()}`), (r) => r.sessions.some((x: { id: string }) => x.id === s.session_id), 10_000);
+
+    await open(`/app/sessions/${s.session_id}?site=shop`, '.stage[data-ready="true"] iframe');
+    const frame = page.frameLocator('.stage iframe');
+    await frame.locator('#msg').waitFor();
+    assert.equal(await frame.locator('#msg').textContent(), 'Cart is empty', 'the start shows the page before the change');
+    await page.focus('.scrub-input');
+    await page.keyboard.press('End');
+    await eventually(() => frame.locator('#msg').textContent(), (text) => text === 'Order placed', 5_000);
+    assert.equal(await frame.locator('#msg').textContent(), 'Order placed');
   });
 
   it('shows realtime activity and refreshes it on its own', async () => {

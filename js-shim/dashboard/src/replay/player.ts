@@ -43,7 +43,12 @@ export function mountPlayer(target: HTMLElement, events: unknown[], size: { widt
     seek(ms, play) {
       const at = Math.max(0, ms);
       if (play) replayer.play(at);
-      else replayer.pause(at);
+      // Paused, rrweb applies only the events before the moment (timestamp <
+      // baseline; one exactly at it is left to the timer that pausing clears),
+      // so the page shown at a moment includes what happened at it: one ms on.
+      // Without it, the end of a recording whose last event is a mutation
+      // shows the page before that mutation.
+      else replayer.pause(at + 1);
     },
     pause() {
       replayer.pause();
