@@ -32,7 +32,10 @@ for t in "${TARGETS[@]}"; do
   # 2. Fuzz for the time box.
   if [ "$ok" = 1 ] && ! "$bin" -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
        -print_final_stats=1 -artifact_prefix="$crashes/" "$work" "tests/fuzz/corpus/$t" >"build/fuzz/run-$t.log" 2>&1; then
-    echo "fuzz: $t found a crash:"; grep -E "ERROR|SUMMARY|Test unit written" "build/fuzz/run-$t.log" | head -5
+    # The first line says what it was (for the summary of npm test); the rest, where.
+    echo "fuzz: $t found a crash: $(grep -m1 -E "SUMMARY|ERROR|ALARM" "build/fuzz/run-$t.log" || tail -1 "build/fuzz/run-$t.log")"
+    grep -E "ERROR|SUMMARY|Test unit written|#[0-9]+ 0x" "build/fuzz/run-$t.log" | head -12
+    for f in "$crashes"/*; do [ -f "$f" ] && echo "fuzz: $t crash input (base64, first 3000 bytes): $(head -c 3000 "$f" | base64 -w0)"; done
     cp "$crashes"/* "$regress"/ 2>/dev/null
     ok=0
   fi

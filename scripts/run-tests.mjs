@@ -64,24 +64,40 @@ function run(cmd, args) {
   });
 }
 
+// The lines that name a failure ("not ok …" from node:test, "fuzz: … found a
+// crash" and such from the plain suites), repeated under the summary so the
+// end of a long log says what failed.
+const failureLines = (text) =>
+  text
+    .split('\n')
+    .filter((l) => /^\s*not ok (\d+ )?- /.test(l) || /^(fuzz|types): .*(fail|crash)/.test(l))
+    .map((l) => l.trim());
+
 const only = process.argv.slice(2);
 const results = [];
 for (const suite of SUITES.filter((s) => !only.length || only.includes(s.name))) {
   console.log(`\n=== ${suite.name} ===`);
   let counts = null;
   let ok = true;
+  const failures = [];
   for (const [cmd, args] of suite.steps) {
     const { code, output } = await run(cmd, args);
     counts = suite.parse(output) ?? counts;
-    if (code !== 0) { ok = false; break; }
+    failures.push(...failureLines(output));
+    if (code !== 0) {
+      ok = false;
+      if (!failures.length) failures.push(`${cmd} ${args.join(' ')} exited with ${code}: ${output.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+      break;
+    }
   }
   if (!counts) counts = { passed: 0, failed: 1 };
   if (!ok && counts.failed === 0) counts = { ...counts, failed: 1 };
-  results.push({ name: suite.name, ...counts });
+  results.push({ name: suite.name, ...counts, failures });
 }
 
 console.log('\n=== summary ===');
 for (const r of results) console.log(`${r.name.padEnd(16)} ${r.passed} passed, ${r.failed} failed`);
+for (const r of results.filter((r) => r.failed)) for (const l of r.failures) console.log(`  ${r.name}: ${l}`);
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);

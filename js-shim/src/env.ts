@@ -35,6 +35,8 @@ export type AppEnv = Omit<Env, 'DB' | 'HYPERDRIVE' | 'TRACK_LIMITER' | 'AUTH_LIM
     BATCH_INTERVAL_MS?: string;
     /** How long an R2 put may take before the batch is answered 503 (default 10 s). */
     R2_PUT_TIMEOUT_MS?: string;
+    /** How long a batch waits for its aggregate statement before it is answered 202 deferred (default 10 s). */
+    PG_APPLY_TIMEOUT_MS?: string;
     /** How long one statement of an analytics read that scans session rows may run (default 5 s). */
     ANALYTICS_SCAN_TIMEOUT_MS?: string;
   };

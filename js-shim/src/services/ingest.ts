@@ -4,8 +4,11 @@
 //      replaced: a retry of the same bytes is a duplicate, a different batch
 //      under a used seq is refused (409 seq_conflict);
 //   2. one Postgres statement applies the aggregate delta, guarded by seq;
-//   3. when Postgres is unreachable, a pending marker is written to R2 before
-//      the 2xx (else 503), and reconcile applies the delta later.
+//   3. when Postgres is unreachable, or the statement has not answered within
+//      PG_APPLY_TIMEOUT_MS, a pending marker is written to R2 before the 2xx
+//      (else 503), and reconcile applies the delta later. A statement that
+//      answers after its deadline still applies at most once: both it and
+//      reconcile's are guarded by seq in the same row.
 // The D1 cache copy of the session row is refreshed off the response path, and
 // not per batch: see refreshesCache.
 import { DEFAULT_BATCH_INTERVAL_MS, type BatchOutcome, type ErrorCode } from '../contract';
@@ -13,7 +16,7 @@ import type { IngestMeta } from '../core';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { isConnectionError } from '../lib/db';
-import { DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/deadline';
+import { DEFAULT_PG_APPLY_TIMEOUT_MS, DEFAULT_R2_PUT_TIMEOUT_MS, withDeadline } from '../lib/deadline';
 import { gzip } from '../lib/gzip';
 import { syncSessions } from '../storage/d1-cache-sync';
 import type { Sql } from '../storage/pg';
@@ -103,8 +106,9 @@ export async function ingestBatch(
   const stored = meta.accepted > 0 ? await gzip(ndjson) : new Uint8Array(0);
   if (meta.accepted > 0) await storeChunk(env, ctx, meta, ndjson, stored, siteId);
   if (meta.accepted === 0 && kind !== 'end') return outcome;
+  const applyTimeout = Number(env.PG_APPLY_TIMEOUT_MS ?? DEFAULT_PG_APPLY_TIMEOUT_MS);
   try {
-    const row = await applyBatch(sql(), {
+    const apply = applyBatch(sql(), {
       siteId,
       sessionId: meta.session_id,
       startedAtMs: meta.started_at_ms,
@@ -115,6 +119,9 @@ export async function ingestBatch(
       bytes: stored.length,
       endedAtMs: kind === 'end' ? meta.ended_at_ms ?? now : undefined,
     });
+    // A late answer is nobody's to handle: reconcile finds its seq applied.
+    apply.catch(() => undefined);
+    const row = await withDeadline(apply, applyTimeout, 'aggregate statement');
     if (!row) outcome.duplicate = true;
     else if (refreshesCache(kind, meta.seq, Number(env.BATCH_INTERVAL_MS))) ctx.waitUntil(syncSessions(env, [row]));
   } catch (err) {
