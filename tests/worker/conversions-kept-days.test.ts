@@ -4,6 +4,7 @@
 // answer as a scan of the sessions does.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { seedSite, startStack, type Stack } from './harness/stack.ts';
 import { chunkKey, pendingKey, placeSession } from './harness/stored.ts';
 import { pageView } from './harness/factories.ts';
@@ -68,6 +69,61 @@ describe('kept funnel days', () => {
     assert.equal(await bucket.head(pendingKey(id, 1)), null, 'the deferred batch was reconciled');
     assert.deepEqual(await report(), [1, 1]);
     assert.deepEqual(await goals(), [1]);
+  });
+
+  it('answers as a scan does when a clear and the fill of its day overlap', async () => {
+    // The clear's delete is held by a row lock (another connection's real
+    // lock on the cleared session); while it waits, a goal report fills the
+    // day. The fill must wait for the clear, else it keeps the cleared
+    // session's conversion after the clear dropped the day.
+    const goalSite = 'site_kept_race';
+    const { token: raceToken } = await seedSite(stack, goalSite);
+    const startedAt = new Date(Date.now() - 5 * DAY_MS - (Date.now() % DAY_MS) + 7_200_000); // 02:00 UTC five days ago
+    const t = startedAt.getTime();
+    for (const id of ['race_keep', 'race_clear']) {
+      await placeSession(stack, goalSite, id, startedAt, [[pageView(t + 10, 'https://example.com/'), pageView(t + 900, 'https://example.com/paid')]]);
+      await stack.db.query(`UPDATE sessions SET path = $2 WHERE id = $1`, [id, '\x1fp/\x1c00000010\x1fp/paid\x1c00000900\x1f']);
+    }
+    const goal = await asUser(stack, admin, '/api/conversions/goals', { method: 'POST', body: { site_id: goalSite, name: 'Paid', kind: 'page', value: '/paid' } });
+    assert.equal(goal.status, 201, await goal.clone().text());
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const goals = async () => {
+      const res = await asToken(stack, raceToken, `/api/conversions/goals/report?site_id=${goalSite}&from=${day(t - DAY_MS)}&to=${day(t + 2 * DAY_MS)}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { goals: { conversions: number }[] }).goals.map((g) => g.conversions);
+    };
+    const waiting = async () =>
+      (await stack.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).rows[0].n as number;
+    const until = async (ok: () => Promise<boolean>, what: string) => {
+      for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await ok()) return;
+      assert.fail(`timed out waiting for ${what}`);
+    };
+
+    const holder = new pg.Client(stack.pg.superUrl);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT 1 FROM sessions WHERE id = 'race_clear' FOR UPDATE`);
+    let cleared: Promise<Response> | null = null;
+    let report: Promise<number[]> | null = null;
+    try {
+      cleared = asUser(stack, admin, '/api/admin/storage/clear', { method: 'POST', body: { session_id: 'race_clear', confirm: 'race_clear' } });
+      cleared.catch(() => undefined); // awaited below
+      await until(async () => (await waiting()) >= 1, 'the clear to wait on the row lock');
+      let reported = false;
+      report = goals().then((n) => ((reported = true), n));
+      report.catch(() => undefined); // awaited below
+      // Either the fill waits for the clear (a second waiter) or it is done already (the race).
+      await until(async () => reported || (await waiting()) >= 2, 'the report to wait or answer');
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+    }
+    const res = await cleared!;
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await report!, [1], 'the report that waited answers after the clear');
+    assert.deepEqual(await goals(), [1], 'the kept day holds the remaining session only');
+    const scan = await stack.db.query(`SELECT count(*)::int AS n FROM sessions WHERE site_id = $1`, [goalSite]);
+    assert.equal(scan.rows[0].n, 1);
   });
 
   it('keeps a closed day no session entered, so the next report does not scan it again', async () => {

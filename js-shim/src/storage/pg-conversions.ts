@@ -8,6 +8,7 @@ import type { Helper, PendingQuery } from 'postgres';
 import type { GoalBreakdownRow, GoalNumbers } from '../contract';
 import { decodePath, matcherKey, matcherSearch, type Matcher } from '../lib/paths';
 import type { Sql } from './pg';
+import { lockForFill } from './pg-kept-days';
 import { pageViews, rollupSlice, where } from './pg-analytics';
 import { utcDay } from './pg-rollups';
 import { DAY_MS } from '../lib/days';
@@ -263,7 +264,8 @@ async function keepGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], days: string
  * the site's days (the caller scans the range). The answer is the one a scan of
  * every session gives: a kept day holds while its sessions do (deleting any
  * of them drops it, deleteSessionRows; so does a batch reconciled after the
- * day closed, forgetKeptDay), as for funnel_days.
+ * day closed, forgetKeptDay), as for funnel_days, and a fill waits for such a
+ * change under way (storage/pg-kept-days.ts).
  */
 async function keptGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension | '', now: number, values: string[] = []) {
   const to = Math.min(q.to.getTime(), closedBefore(now));
@@ -282,6 +284,7 @@ async function keptGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDim
     // once): a read that finds another filling scans the range instead of waiting or writing the same rows.
     const [lock] = await sql`SELECT pg_try_advisory_xact_lock(hashtext(${`goal_days:${q.siteId}`})) AS ok`;
     if (!lock.ok) return null;
+    await lockForFill(sql, q.siteId);
     for (const run of weekRuns(missing)) await keepGoalDays(sql, q, lacking, run);
   }
   const rows = dim === '' || values.length
@@ -490,6 +493,7 @@ export async function funnelReport(sql: Sql, q: RangeQuery, steps: Funnel['steps
   const parts: Fragment[] = live.map((r) => sql`SELECT step, sessions, deltas FROM (${funnelSummary(sql, r, matchers, windowMs, false)}) x`);
   if (cached) {
     // The days it misses, a week of them per statement, so each stays within a read's bound per statement.
+    if (missing.length) await lockForFill(sql, q.siteId);
     for (const run of weekRuns(missing)) {
       const span = { ...q, from: new Date(`${run[0]}T00:00:00Z`), to: new Date(Date.parse(`${run[run.length - 1]}T00:00:00Z`) + DAY_MS) };
       // A day no session entered is kept too, as a step-0 row of 0, so it is not scanned again.

@@ -3,6 +3,7 @@
 import type { Insights, PageCount, Steps } from '../core';
 import type { Sql } from './pg';
 import type { SessionLocation } from './pg-sessions';
+import { changingSessions, dropKeptDays } from './pg-kept-days';
 import { rollupColumns, rollupUpsert, sessionRollupArgs, utcDay } from './pg-rollups';
 
 /** Every table the stats report on; a fixed list, spliced as identifiers. */
@@ -68,35 +69,34 @@ export async function countSessionsInScope(sql: Sql, s: ClearScope): Promise<num
  */
 export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number> {
   if (!ids.length) return 0;
-  const [row] = await sql`
-    WITH gone AS (
-      DELETE FROM sessions WHERE id = ANY(${`{${ids.join(',')}}`}::text[]) RETURNING *
-    ), per_visitor AS (
-      SELECT site_id, ${utcDay(sql, 'started_at')} AS day, visitor_id, count(*)::int AS n, min(id) AS counted_by
-      FROM gone WHERE visitor_id IS NOT NULL GROUP BY 1, 2, 3
-    ), visitor AS (
-      UPDATE visitor_daily v SET sessions = v.sessions - p.n
-      FROM per_visitor p WHERE v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id
-      RETURNING v.site_id, v.day, v.visitor_id, v.sessions
-    ), contrib AS (
-      SELECT g.site_id, ${utcDay(sql, 'g.started_at')} AS day, ${rollupColumns(sql, 'g')}
-      FROM gone g
-      LEFT JOIN per_visitor p ON p.counted_by = g.id
-      LEFT JOIN visitor v ON v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id,
-      rollup_rows(-1, CASE WHEN g.visitor_id IS NULL OR v.sessions <= 0 THEN 1 ELSE 0 END, ${sessionRollupArgs(sql, 'g')}) r
-    ), rolled AS (${rollupUpsert(sql)}
-    ), tombstones AS (
-      INSERT INTO erased_sessions (id, site_id, started_at) SELECT id, site_id, started_at FROM gone
-      ON CONFLICT (id) DO NOTHING
-    ), uncached AS (
-      DELETE FROM funnel_days f USING (SELECT DISTINCT site_id, ${utcDay(sql, 'started_at')} AS day FROM gone) g
-      WHERE f.site_id = g.site_id AND f.day = g.day
-    ), goals_uncached AS (
-      DELETE FROM goal_days f USING (SELECT DISTINCT site_id, ${utcDay(sql, 'started_at')} AS day FROM gone) g
-      WHERE f.site_id = g.site_id AND f.day = g.day
-    )
-    SELECT count(*)::int AS n FROM gone`;
-  return row.n as number;
+  const idList = `{${ids.join(',')}}`;
+  const sites = await sql`SELECT DISTINCT site_id FROM sessions WHERE id = ANY(${idList}::text[])`;
+  if (!sites.length) return 0;
+  return changingSessions(sql, sites.map((r) => r.site_id as string), async (tx) => {
+    const [row] = await tx`
+      WITH gone AS (
+        DELETE FROM sessions WHERE id = ANY(${idList}::text[]) RETURNING *
+      ), per_visitor AS (
+        SELECT site_id, ${utcDay(tx, 'started_at')} AS day, visitor_id, count(*)::int AS n, min(id) AS counted_by
+        FROM gone WHERE visitor_id IS NOT NULL GROUP BY 1, 2, 3
+      ), visitor AS (
+        UPDATE visitor_daily v SET sessions = v.sessions - p.n
+        FROM per_visitor p WHERE v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id
+        RETURNING v.site_id, v.day, v.visitor_id, v.sessions
+      ), contrib AS (
+        SELECT g.site_id, ${utcDay(tx, 'g.started_at')} AS day, ${rollupColumns(tx, 'g')}
+        FROM gone g
+        LEFT JOIN per_visitor p ON p.counted_by = g.id
+        LEFT JOIN visitor v ON v.site_id = p.site_id AND v.day = p.day AND v.visitor_id = p.visitor_id,
+        rollup_rows(-1, CASE WHEN g.visitor_id IS NULL OR v.sessions <= 0 THEN 1 ELSE 0 END, ${sessionRollupArgs(tx, 'g')}) r
+      ), rolled AS (${rollupUpsert(tx)}
+      ), tombstones AS (
+        INSERT INTO erased_sessions (id, site_id, started_at) SELECT id, site_id, started_at FROM gone
+        ON CONFLICT (id) DO NOTHING
+      ), ${dropKeptDays(tx, tx`SELECT DISTINCT site_id, ${utcDay(tx, 'started_at')} AS day FROM gone`)}
+      SELECT count(*)::int AS n FROM gone`;
+    return row.n as number;
+  });
 }
 
 /**
@@ -107,9 +107,9 @@ export async function deleteSessionRows(sql: Sql, ids: string[]): Promise<number
  */
 export async function forgetKeptDay(sql: Sql, s: SessionLocation): Promise<void> {
   const day = new Date(s.started_at).toISOString().slice(0, 10);
-  await sql`
-    WITH goals_uncached AS (DELETE FROM goal_days WHERE site_id = ${s.site_id} AND day = ${day}::date)
-    DELETE FROM funnel_days WHERE site_id = ${s.site_id} AND day = ${day}::date`;
+  await changingSessions(sql, [s.site_id], (tx) => tx`
+    WITH ${dropKeptDays(tx, tx`SELECT ${s.site_id}::text AS site_id, ${day}::date AS day`)}
+    SELECT 1`);
 }
 
 function tombstoneWhere(sql: Sql, s: ClearScope) {
