@@ -219,4 +219,56 @@ describe('goals over closed days', () => {
     assert.deepEqual(b.rows, (await get(`/api/conversions/goals/breakdown?${scan}&dim=country&limit=250`)).rows);
     assert.equal(await kept(`AND goal_id = '${created.body.goal.id}'`), closed(16));
   });
+  it('answers conversions per page viewed from kept days as a scan does, and forgets a day whose session is cleared', async () => {
+    // The pages list ranks pages by views (page_daily); these sessions were written straight into Postgres.
+    await stack.db.query(
+      `INSERT INTO page_daily (site_id, day, path, page_views)
+       SELECT site_id, (started_at AT TIME ZONE 'UTC')::date, page, count(*)::int FROM sessions, unnest(pages) page
+       WHERE site_id = $1 AND NOT is_bot GROUP BY 1, 2, 3 ON CONFLICT DO NOTHING`,
+      [site],
+    );
+    const pages = (range: string) => `/api/conversions/goals/breakdown?${range}&dim=page&limit=250`;
+    const long = `from=${day(16)}&to=${day(0)}&site_id=${site}`;
+    const longScan = `from=${day(16)}&to=${justBefore(0)}&site_id=${site}`;
+    const scanned = (await get(pages(longScan))).rows;
+    assert.ok(scanned.length > 3 && scanned.every((r: any) => r.sessions > 0), JSON.stringify(scanned));
+    assert.ok(scanned.some((r: any) => r.goals.some((g: any) => g.conversions > 0)));
+    const pageFills = async () =>
+      (await workerStatements(stack)).byQuery.filter((r) => /INSERT INTO (page_session_days|goal_days)/.test(r.query)).reduce((n, r) => n + r.calls, 0);
+    const keptPages = async () =>
+      (await stack.db.query(`SELECT count(*)::int AS n FROM page_session_days WHERE site_id = $1 AND page = ''`, [site])).rows[0].n as number;
+    await resetStatements(stack);
+    assert.deepEqual((await get(pages(long))).rows, scanned);
+    assert.equal(await keptPages(), closed(16));
+    assert.equal(
+      (await stack.db.query(`SELECT count(*)::int AS n FROM goal_days WHERE site_id = $1 AND dim = 'page' AND value = ''`, [site])).rows[0].n,
+      closed(16) * goalIds.length,
+    );
+    assert.ok((await pageFills()) > 0);
+    await resetStatements(stack);
+    assert.deepEqual((await get(pages(long))).rows, scanned);
+    assert.equal(await pageFills(), 0, 'the second read keeps nothing new');
+    // Filtered reads and reads with bots scan and keep nothing.
+    for (const extra of ['&country=DE', '&include_bots=1']) {
+      assert.deepEqual((await get(pages(long + extra))).rows, (await get(pages(longScan + extra))).rows, extra);
+    }
+    assert.equal(await pageFills(), 0);
+
+    // A kept number that differs from the sessions shows the answer comes from the kept days...
+    const { rows: [victim] } = await stack.db.query(
+      `SELECT id, (started_at AT TIME ZONE 'UTC')::date::text AS day, pages[1] AS page FROM sessions
+       WHERE site_id = $1 AND NOT is_bot AND started_at >= $2 AND started_at < $3 AND cardinality(pages) > 0 ORDER BY id LIMIT 1`,
+      [site, `${day(16)}T00:00:00Z`, new Date(closedBefore(Date.now())).toISOString()],
+    );
+    await stack.db.query(`UPDATE page_session_days SET sessions = sessions + 1000 WHERE site_id = $1 AND day = $2 AND page = $3`, [site, victim.day, victim.page]);
+    const tampered = (await get(pages(long))).rows.find((r: any) => r.value === victim.page);
+    assert.equal(tampered.sessions, scanned.find((r: any) => r.value === victim.page).sessions + 1000);
+    // ...and clearing a session of that day drops the day, so the next read counts without it.
+    const cleared = await asUser(stack, admin, '/api/admin/storage/clear', { method: 'POST', body: { session_id: victim.id, confirm: victim.id } });
+    assert.equal(cleared.status, 200, await cleared.text());
+    assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM page_session_days WHERE site_id = $1 AND day = $2', [site, victim.day])).rows[0].n, 0);
+    const after = (await get(pages(longScan))).rows;
+    assert.equal(after.find((r: any) => r.value === victim.page).sessions, scanned.find((r: any) => r.value === victim.page).sessions - 1);
+    assert.deepEqual((await get(pages(long))).rows, after);
+  });
 });

@@ -1,5 +1,5 @@
-// The answers read caches keep per closed UTC day (funnel_days, goal_days:
-// migrations/postgres/0057, 0058) and the rule that keeps them true: a kept
+// The answers read caches keep per closed UTC day (funnel_days, goal_days,
+// page_session_days: migrations/postgres/0057, 0058, 0059) and the rule that keeps them true: a kept
 // day holds while its sessions do, so whatever deletes or changes a closed
 // day's sessions drops the day's kept rows (dropKeptDays).
 //
@@ -16,7 +16,7 @@ import type { Sql } from './pg';
 type Fragment = PendingQuery<any>;
 
 /** The tables of kept days, each keyed by (site_id, day). */
-export const KEPT_DAY_TABLES = ['funnel_days', 'goal_days'] as const;
+export const KEPT_DAY_TABLES = ['funnel_days', 'goal_days', 'page_session_days'] as const;
 
 const lockKey = (siteId: string) => `kept_days:${siteId}`;
 
