@@ -11,7 +11,7 @@
 //      every panel is drawn (median of PAGE_RUNS loads), for 30 and 7 days,
 //      and every other analytics view over 30 days until nothing is loading;
 //   4. conversion analytics over the sessions' paths: a 4-step funnel, goal
-//      conversions per country for 3 goals, journeys from the top entry page
+//      conversions per country and per page viewed for 3 goals, journeys from the top entry page
 //      (bench/out/conversions.json; `--conversions` measures only these).
 // Writes bench/out/dashboard.json (bench/out/dashboard-scale.json with --scale);
 // BENCH_TRACE=1 also prints when each request of one overview load ran.
@@ -179,11 +179,20 @@ async function conversionTimings(db: pg.Client, get: (path: string) => Promise<R
   const scanRange = range.replace(`to=${end}`, `to=${encodeURIComponent(new Date(Date.parse(`${end}T00:00:00Z`) + DAY_MS - 1).toISOString())}`);
   const scannedRows = await get(`/api/conversions/goals/breakdown?${scanRange}&dim=country`);
   if (JSON.stringify(scannedRows.rows) !== JSON.stringify(keptRows.rows)) throw new Error(`the kept goal days answer ${JSON.stringify(keptRows.rows)}, a scan ${JSON.stringify(scannedRows.rows)}`);
+  // Conversions per page viewed (the Pages view with a goal picked): kept per closed day too (page_session_days, goal_days).
+  const t2 = performance.now();
+  const keptPages = await get(`/api/conversions/goals/breakdown?${range}&dim=page`);
+  const goalPagesFirst = Math.round(performance.now() - t2);
+  log(`goal conversions per page viewed, 3 goals, first read (keeps the closed days): ${goalPagesFirst} ms`);
+  const goalPages = await once('goal conversions per page viewed, 3 goals', `/api/conversions/goals/breakdown?${range}&dim=page`);
+  const scannedPages = await get(`/api/conversions/goals/breakdown?${scanRange}&dim=page`);
+  if (JSON.stringify(scannedPages.rows) !== JSON.stringify(keptPages.rows)) throw new Error(`the kept page days answer ${JSON.stringify(keptPages.rows)}, a scan ${JSON.stringify(scannedPages.rows)}`);
   const journey = await once('journeys from /p/0, 4 deep', `/api/conversions/journeys?${range}&entry=${encodeURIComponent('/p/0')}&depth=4`);
   const exitJourney = await once('journeys to /signup, 4 deep', `/api/conversions/journeys?${range}&exit=${encodeURIComponent('/signup')}&depth=4`);
   load.push(loadavg()[0]);
   return {
-    funnel, funnel_first_ms: funnelFirst, funnel_unsaved: funnelScan, goal_breakdown: breakdown, goal_first_ms: goalFirst, journey, journey_exit: exitJourney,
+    funnel, funnel_first_ms: funnelFirst, funnel_unsaved: funnelScan, goal_breakdown: breakdown, goal_first_ms: goalFirst,
+    goal_pages: goalPages, goal_pages_first_ms: goalPagesFirst, journey, journey_exit: exitJourney,
     funnel_steps: report.steps.map((s) => s.sessions), load_average: load.map((l) => Math.round(l * 100) / 100),
   };
 }
@@ -198,6 +207,7 @@ const VIEWS: [string, string][] = [
   ['realtime', '/app/realtime'],
   ['heatmaps', '/app/heatmaps'],
   ['conversions', '/app/conversions'],
+  ['pages with a goal picked', '/app/pages?goal=g_signup'],
   ['errors', '/app/errors'],
   ['sessions', '/app/sessions'],
   ['storage', '/app/storage'],

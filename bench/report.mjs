@@ -783,6 +783,10 @@ ${table(
     ['the same steps unsaved (\`steps=\`: scans all 30 days every time)', '', ms(c.funnel_unsaved?.p50_ms), ms(c.funnel_unsaved?.p95_ms)],
     ['goal conversions per country, 3 goals', ms(CONVERSIONS_BEFORE_MS.goal_breakdown), ms(c.goal_breakdown.p50_ms), ms(c.goal_breakdown.p95_ms)],
     ...(c.goal_first_ms === undefined ? [] : [['the same, first read (scans all 30 days, keeps the closed ones for every breakdown)', '', ms(c.goal_first_ms), '']]),
+    ...(c.goal_pages === undefined ? [] : [
+      ['goal conversions per page viewed, 3 goals (the Pages view with a goal picked)', '', ms(c.goal_pages.p50_ms), ms(c.goal_pages.p95_ms)],
+      ['the same, first read (scans all 30 days, keeps the closed ones)', '', ms(c.goal_pages_first_ms), ''],
+    ]),
     ['journeys from /p/0, 4 deep', ms(CONVERSIONS_BEFORE_MS.journey), ms(c.journey.p50_ms), ms(c.journey.p95_ms)],
     ['journeys to /signup, 4 deep', '', ms(c.journey_exit?.p50_ms), ms(c.journey_exit?.p95_ms)],
   ],
@@ -820,7 +824,11 @@ ${table(
 - **Goals**: unchanged plan (sessions from the rollups, conversions from one parallel scan of the
   range); a wildcard ending in \`*\` is a prefix \`strpos()\`, and a wildcard or property pattern runs
   only on sessions a \`strpos()\` of its literal part finds. The wildcard goal names no key, so the
-  \`path_keys\` GIN index cannot narrow this scan: every session of the range is read once.
+  \`path_keys\` GIN index cannot narrow this scan: every session of the range is read once. So goals
+  keep their conversions per closed UTC day too (\`goal_days\`, migration 0058), overall and per value
+  of every breakdown, and conversions per page viewed with the sessions that viewed each page
+  (\`page_session_days\`, 0059); a read scans only the open days. A fill waits for a clear or a late
+  batch of its days under way (a per-site advisory lock), so a kept day never outlives a change.
 - **Journeys**: a stored generated column \`pages\` (migration 0056: the page steps, events left out, a
   run of one page once) computed by the batch's own write from the path, so a journey is one
   \`GROUP BY pages[1:4]\` over the sessions \`sessions_site_entry\` (site, entry page, start) finds,

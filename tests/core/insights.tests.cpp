@@ -68,6 +68,20 @@ TEST_CASE("clicks roll up into cells relative to the viewport width", "[insights
     CHECK(in.cells[0].y == kHeatRows - 1);
     CHECK(in.cells[0].width == WidthBucket::phone);
   }
+  SECTION("coordinates and widths beyond any integer are clamped, not converted out of range") {
+    // Found by fuzz_insights under UBSan: a double outside int64's range cast to int64.
+    Chunk c;
+    c.page(t0, "/far")
+        .add(t0 + 1, "click", {{"x", "1e300"}, {"y", "1.2e183"}, {"w", "1e300"}, {"selector", quote("#a")}})
+        .add(t0 + 2, "click", {{"x", "1e300"}, {"y", "1.2e183"}, {"w", "1e300"}, {"selector", quote("#a")}})
+        .rrweb(t0 + 3, R"({"type":4,"data":{"href":"https://shop.example/far","width":1e300,"height":-1e300}})")
+        .rrweb(t0 + 4, R"({"type":1e300,"data":{}})");
+    Insights in = insights_from_ndjson(c.ndjson);
+    REQUIRE(in.cells.size() == 1);
+    CHECK(in.cells[0].x == kHeatColumns - 1);
+    CHECK(in.cells[0].y == kHeatRows - 1);
+    CHECK(in.cells[0].clicks == 2);
+  }
   SECTION("a click without a viewport width is not placed") {
     Chunk c;
     c.page(t0, "/").add(t0 + 1, "click", {{"x", "10"}, {"y", "10"}, {"selector", quote("#a")}});

@@ -66,6 +66,14 @@ bool number_of(std::string_view value, json::Kind kind, double* out) {
   return kind == json::Kind::number && json::parse_double(value, out) && std::isfinite(*out);
 }
 
+// A stored line's coordinates, sizes and rrweb codes are the core's own
+// output, but insights never trust them to be: a number is clamped to what
+// the int64 and int arithmetic below can hold (a double outside a type's
+// range is undefined behaviour when converted, not a large value).
+constexpr double kMaxStoredNumber = 1e12;
+double bounded(double v) { return std::clamp(v, -kMaxStoredNumber, kMaxStoredNumber); }
+int code_of(double v) { return static_cast<int>(std::clamp(v, -1.0, 1e6)); }
+
 // What one stored line says, for insights.
 struct Line {
   EventType type = EventType::unknown;
@@ -101,13 +109,13 @@ bool read_line(std::string_view text, Line* l) {
     } else if (key == "source") {
       l->source = text_of(value, kind);
     } else if (key == "x" && number_of(value, kind, &v)) {
-      l->x = v;
+      l->x = bounded(v);
       has_x = true;
     } else if (key == "y" && number_of(value, kind, &v)) {
-      l->y = v;
+      l->y = bounded(v);
       has_y = true;
     } else if (key == "w" && number_of(value, kind, &v)) {
-      l->w = v;
+      l->w = bounded(v);
     } else if (key == "scroll_percent" && number_of(value, kind, &v)) {
       l->scroll = v;
     } else if (key == "data" && kind == json::Kind::object) {
@@ -120,7 +128,7 @@ bool read_line(std::string_view text, Line* l) {
     std::string_view inner;
     for_members(data, [&](std::string_view key, std::string_view value, json::Kind kind) {
       double v = 0;
-      if (key == "type" && number_of(value, kind, &v)) l->rrweb_type = static_cast<int>(v);
+      if (key == "type" && number_of(value, kind, &v)) l->rrweb_type = code_of(v);
       if (key == "data" && kind == json::Kind::object) inner = value;
     });
     // Only incremental (3) and meta (4) events need their inner data read;
@@ -128,9 +136,9 @@ bool read_line(std::string_view text, Line* l) {
     if ((l->rrweb_type == 3 || l->rrweb_type == 4) && !inner.empty()) {
       for_members(inner, [&](std::string_view key, std::string_view value, json::Kind kind) {
         double v = 0;
-        if (key == "source" && number_of(value, kind, &v)) l->rrweb_source = static_cast<int>(v);
-        if (key == "width" && number_of(value, kind, &v)) l->rrweb_width = v;
-        if (key == "height" && number_of(value, kind, &v)) l->rrweb_height = v;
+        if (key == "source" && number_of(value, kind, &v)) l->rrweb_source = code_of(v);
+        if (key == "width" && number_of(value, kind, &v)) l->rrweb_width = bounded(v);
+        if (key == "height" && number_of(value, kind, &v)) l->rrweb_height = bounded(v);
         if (key == "href") l->rrweb_href = text_of(value, kind);
       });
     }
