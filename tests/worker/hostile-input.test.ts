@@ -118,6 +118,29 @@ describe('hostile input', () => {
     assert.equal(pages.length, 1);
   });
 
+  it('counts clicks and a viewport far past any integer at the farthest spot, without deferring the batch', async () => {
+    // Once, such a number reached an int4 column of the page insights and
+    // failed the batch's statement: a data error deferred, then quarantined.
+    await seedSite(stack, 'site_far', { replay_enabled: true });
+    await stack.db.query('UPDATE sites SET replay_sample_rate = 1 WHERE id = $1', ['site_far']);
+    const far = await startSession(stack, 'site_far');
+    const t0 = Date.parse(far.session_started_at);
+    const click = (k: number) => ({ type: 'click', ts: t0 + 10 + k, x: 5e9, y: 1e300, w: 1280, selector: 'div.far' });
+    const res = await sendBatch(stack, far, 0, [
+      pageView(t0 + 1, 'https://example.com/far'),
+      { type: 'rrweb', ts: t0 + 2, data: { type: 4, timestamp: t0 + 2, data: { href: 'https://example.com/far', width: 5e9, height: 1e300 } } },
+      { type: 'rrweb', ts: t0 + 3, data: { type: 2, timestamp: t0 + 3, data: { node: { type: 0, id: 1, childNodes: [] }, initialOffset: { left: 0, top: 0 } } } },
+      ...[0, 1, 2, 3].map(click),
+    ] as never);
+    assert.equal(res.status, 202, await res.clone().text());
+    const body = (await res.json()) as { accepted: number; deferred: boolean };
+    assert.deepEqual([body.accepted, body.deferred], [7, false]);
+    const { rows } = await stack.db.query(`SELECT clicks, last_x, last_y FROM click_issues_daily WHERE site_id = 'site_far' AND kind = 'rage'`);
+    assert.deepEqual(rows, [{ clicks: 1, last_x: 1e9, last_y: 1e9 }]);
+    const snap = await stack.db.query(`SELECT viewport_width, viewport_height FROM page_snapshots WHERE site_id = 'site_far'`);
+    assert.deepEqual(snap.rows, [{ viewport_width: 1e9, viewport_height: 1e9 }]);
+  });
+
   it('drops an oversize event and keeps the rest of its batch', async () => {
     const big = { type: 'custom', ts: t() + 10, name: 'big', props: { blob: 'x'.repeat(600 * 1024) } };
     const res = await post(batchBody(s, 8, [pageView(t() + 11), big]));

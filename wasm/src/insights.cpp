@@ -66,11 +66,13 @@ bool number_of(std::string_view value, json::Kind kind, double* out) {
   return kind == json::Kind::number && json::parse_double(value, out) && std::isfinite(*out);
 }
 
-// A stored line's coordinates, sizes and rrweb codes are the core's own
-// output, but insights never trust them to be: a number is clamped to what
-// the int64 and int arithmetic below can hold (a double outside a type's
-// range is undefined behaviour when converted, not a large value).
-constexpr double kMaxStoredNumber = 1e12;
+// A stored line's coordinates and sizes are whatever number the client sent,
+// and its rrweb codes too: each is clamped before it is converted (a double
+// outside an integer type's range is undefined behaviour, not a large value)
+// and before it reaches Postgres, whose integer columns (click_issues_daily
+// last_x/last_y, page_snapshots viewport_*) refuse more than 2^31 - 1, which
+// would fail the whole batch's statement. No screen is a billion pixels.
+constexpr double kMaxStoredNumber = 1e9;
 double bounded(double v) { return std::clamp(v, -kMaxStoredNumber, kMaxStoredNumber); }
 int code_of(double v) { return static_cast<int>(std::clamp(v, -1.0, 1e6)); }
 
