@@ -364,6 +364,7 @@ ${table(
   ['request', 'workerd', 'Node', 'target'],
   [
     ['GET /ping', 'ping', ''],
+    ...(workerCpu.cpu_ms.health === undefined ? [] : [['GET /health (a Postgres connection opened, SELECT 1; R2 and D1 stand-ins)', 'health', '']]),
     ['POST /track/session/start', 'session_start', ''],
     ['POST /track/events/batch, 20 events', 'batch_20', '≤ 1 ms'],
     ['POST /track/events/batch, 200 events', 'batch_200', '≤ 3 ms'],
@@ -377,7 +378,9 @@ milliseconds at 20 and at 200 events: the cost is per request, not per event. Th
 row is a batch with everything but its storage (body read, core ingest of the 20 events, the HMAC
 check): about what /ping costs. So the rest of a batch, ~${fmt(workerCpu.cpu_ms.batch_20 - workerCpu.cpu_ms.batch_20_refused, 1)} ms, is its one Postgres statement
 through postgres.js on a connection opened for the request (startup, a describe round trip for the
-parameter types, the execute, \`sql.end()\`); the R2 and D1 stand-ins cost next to nothing. Tried
+parameter types, the execute, \`sql.end()\`); the R2 and D1 stand-ins cost next to nothing.${workerCpu.cpu_ms.health === undefined ? '' : ` GET /health,
+which opens a connection the same way and runs \`SELECT 1\`, costs ${fmt(workerCpu.cpu_ms.health, 2)} ms: ${fmt((100 * (workerCpu.cpu_ms.health - workerCpu.cpu_ms.ping)) / Math.max(0.01, workerCpu.cpu_ms.batch_20 - workerCpu.cpu_ms.ping), 0)} % of a
+20-event batch's cost above /ping is that connection and one round trip, before the batch's own statement.`} Tried
 and not kept: one connection slot instead of five (no change) and unnamed statements (within the
 noise). What would pay: fewer requests per visit (done: 11 instead of 26), or one statement for many
 batches behind a queue (below). Every figure includes the load on the machine (a load average of

@@ -177,6 +177,9 @@ async function suite(host: Host, apiToken: string, only?: string) {
 
   return {
     ping: await measure('GET /ping', 300, async () => () => host.call('/ping'), 200),
+    // A Postgres connection opened for the request and one SELECT 1 (R2 and D1 are the stand-ins):
+    // the floor a batch's one statement stands on.
+    health: await measure('GET /health (a new Postgres connection, SELECT 1)', 150, async () => () => host.call('/health'), 200),
     session_start: await measure('POST /track/session/start', 150, async () => () => post('/track/session/start', startBody), 200),
     batch_20: await measure('POST /track/events/batch (20 events)', 200, batches(20), 202),
     batch_200: await measure('POST /track/events/batch (200 events)', 100, batches(200), 202),
