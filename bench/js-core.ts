@@ -10,7 +10,8 @@
 // Corners that a JSON.parse-based reader cannot see are judged differently:
 // - duplicate keys: the core refuses them (bad_json in the envelope,
 //   duplicate_field in an event); JSON.parse keeps the last one;
-// - invalid UTF-8 inside one event: the core drops that event as bad_utf8,
+// - invalid UTF-8 inside one event: the core drops that event as bad_utf8
+//   (as both do for an escaped U+0000 or lone surrogate anywhere in it),
 //   here the whole body is refused as bad_utf8; a raw control character in a
 //   string is bad_utf8 for the core and bad_json here;
 // - spellings JSON.stringify never writes (1.0 or 1E3 for ts/seq, whitespace
@@ -63,6 +64,14 @@ const EPOCH_DIGITS = /^\d+$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/;
 // A key JSON.stringify writes with an escape; the core refuses escaped keys.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]|\p{Cs}/u;
+/** U+0000 or a lone surrogate: text the core refuses per event as bad_utf8 (PostgreSQL cannot store it). */
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || hasUnstorableText(v));
+  return false;
+}
 
 const encoder = new TextEncoder();
 // ignoreBOM keeps a leading BOM in the text, so JSON.parse refuses it as the core does.
@@ -422,6 +431,7 @@ export function ingestBatch(
   events.forEach((event, index) => {
     if (!isObject(event)) return reject('not_object');
     if (checkSize && utf8Length(JSON.stringify(event)) > limits.maxEventBytes) return reject('too_large');
+    if (hasUnstorableText(event)) return reject('bad_utf8');
     const keys = Object.keys(event);
     if (keys.length > MAX_MEMBERS) return reject('bad_field');
     for (const key of keys) {
