@@ -140,7 +140,7 @@ function hasStep(sql: Sql, m: Matcher): Fragment {
 function keyFilter(sql: Sql, matchers: Matcher[]): Fragment | null {
   const keys = matchers.map(matcherKey);
   if (!keys.length || keys.some((k) => k === null)) return null;
-  return sql`path_keys(s.path) && ARRAY[${list(sql, keys.map((k) => sql`${k}::text`))}]`;
+  return sql`path_keys(s.path) && ${textArray(sql, keys as string[])}`;
 }
 
 function goalCounts(sql: Sql, goals: Matcher[]) {
@@ -263,6 +263,49 @@ async function keepGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], days: string
 }
 
 /**
+ * The closed UTC days of a read of whole unfiltered days leaving bots out
+ * (the rollups hold its sessions): [from, until) and each day, and `live`,
+ * the rest of the range, for the caller to scan. Null when the read has no
+ * closed day or is not such a read: then nothing is kept for it.
+ */
+function closedDays(q: RangeQuery, now: number) {
+  const to = Math.min(q.to.getTime(), closedBefore(now));
+  if (rollupSlice(q)?.dim !== 'total' || q.from.getTime() >= to) return null;
+  const days: string[] = [];
+  for (let t = q.from.getTime(); t < to; t += DAY_MS) days.push(isoDay(t));
+  return { from: isoDay(q.from.getTime()), until: isoDay(to), days, live: to < q.to.getTime() ? { ...q, from: new Date(to) } : null };
+}
+
+/** The goals that miss a day of `span` kept under `dim` (its '' row marks a kept day), and the days some goal misses. */
+async function goalGaps(sql: Sql, goals: Goal[], span: { from: string; until: string; days: string[] }, dim: string) {
+  const have = goals.length
+    ? await sql`
+        SELECT g.k, d.day::text AS day FROM ${goalRows(sql, goals)}
+        JOIN goal_days d ON d.goal_id = g.id AND d.variant = md5(g.variant) AND d.dim = ${dim} AND d.value = ''
+          AND d.day >= ${span.from}::date AND d.day < ${span.until}::date`
+    : [];
+  const kept = new Set(have.map((r) => `${r.k}:${r.day}`));
+  return {
+    lacking: goals.filter((_, k) => span.days.some((day) => !kept.has(`${k + 1}:${day}`))),
+    missing: span.days.filter((day) => goals.some((_, k) => !kept.has(`${k + 1}:${day}`))),
+  };
+}
+
+/**
+ * Starts filling the site's kept days in this read's transaction; false when
+ * another read is filling them. One read fills a site's days at a time (the
+ * dashboard asks for the report and a breakdown at once): a read that finds
+ * another filling scans the range instead of waiting or writing the same rows.
+ * The fill then waits for a change of the sessions under way (lockForFill).
+ */
+async function startFill(sql: Sql, siteId: string): Promise<boolean> {
+  const [lock] = await sql`SELECT pg_try_advisory_xact_lock(hashtext(${`goal_days:${siteId}`})) AS ok`;
+  if (!lock.ok) return false;
+  await lockForFill(sql, siteId);
+  return true;
+}
+
+/**
  * For a read of whole unfiltered days leaving bots out (the rollups hold
  * its sessions), each goal's conversions over the range's closed UTC days
  * from goal_days (migrations/postgres/0058): '' the day's total, or per value
@@ -276,23 +319,12 @@ async function keepGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], days: string
  * change under way (storage/pg-kept-days.ts).
  */
 async function keptGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDimension | '', now: number, values: string[] = []) {
-  const to = Math.min(q.to.getTime(), closedBefore(now));
-  if (rollupSlice(q)?.dim !== 'total' || q.from.getTime() >= to) return null;
-  const [from, until] = [isoDay(q.from.getTime()), isoDay(to)];
-  const have = await sql`
-    SELECT g.k, d.day::text AS day FROM ${goalRows(sql, goals)}
-    JOIN goal_days d ON d.goal_id = g.id AND d.variant = md5(g.variant) AND d.dim = '' AND d.day >= ${from}::date AND d.day < ${until}::date`;
-  const kept = new Set(have.map((r) => `${r.k}:${r.day}`));
-  const days: string[] = [];
-  for (let t = q.from.getTime(); t < to; t += DAY_MS) days.push(isoDay(t));
-  const lacking = goals.filter((_, k) => days.some((day) => !kept.has(`${k + 1}:${day}`)));
-  const missing = days.filter((day) => goals.some((_, k) => !kept.has(`${k + 1}:${day}`)));
+  const span = closedDays(q, now);
+  if (!span) return null;
+  const { from, until } = span;
+  const { lacking, missing } = await goalGaps(sql, goals, span, '');
   if (missing.length) {
-    // One read fills a site's days at a time (the dashboard asks for the report and a breakdown at
-    // once): a read that finds another filling scans the range instead of waiting or writing the same rows.
-    const [lock] = await sql`SELECT pg_try_advisory_xact_lock(hashtext(${`goal_days:${q.siteId}`})) AS ok`;
-    if (!lock.ok) return null;
-    await lockForFill(sql, q.siteId);
+    if (!(await startFill(sql, q.siteId))) return null;
     for (const run of weekRuns(missing)) await keepGoalDays(sql, q, lacking, run);
   }
   const rows = dim === '' || values.length
@@ -308,7 +340,7 @@ async function keptGoalDays(sql: Sql, q: RangeQuery, goals: Goal[], dim: GoalDim
     n[(r.k as number) - 1] = r.n as number;
     counts.set(r.value as string, n);
   }
-  return { counts, live: to < q.to.getTime() ? { ...q, from: new Date(to) } : null };
+  return { counts, live: span.live };
 }
 
 /**
@@ -409,32 +441,18 @@ async function scanPages(sql: Sql, q: RangeQuery, goals: Goal[], paths: string[]
  * site's days.
  */
 async function keptPageDays(sql: Sql, q: RangeQuery, goals: Goal[], paths: string[], now: number) {
-  const to = Math.min(q.to.getTime(), closedBefore(now));
-  if (rollupSlice(q)?.dim !== 'total' || q.from.getTime() >= to) return null;
-  const [from, until] = [isoDay(q.from.getTime()), isoDay(to)];
-  const days: string[] = [];
-  for (let t = q.from.getTime(); t < to; t += DAY_MS) days.push(isoDay(t));
+  const span = closedDays(q, now);
+  if (!span) return null;
+  const { from, until } = span;
   const keptDays = new Set(
     (await sql`SELECT day::text AS day FROM page_session_days WHERE site_id = ${q.siteId} AND page = '' AND day >= ${from}::date AND day < ${until}::date`).map(
       (r) => r.day as string,
     ),
   );
-  const keptGoals = new Set(
-    goals.length
-      ? (await sql`
-          SELECT g.k, d.day::text AS day FROM ${goalRows(sql, goals)}
-          JOIN goal_days d ON d.goal_id = g.id AND d.variant = md5(g.variant) AND d.dim = 'page' AND d.value = '' AND d.day >= ${from}::date AND d.day < ${until}::date`).map(
-          (r) => `${r.k}:${r.day}`,
-        )
-      : [],
-  );
-  const missingDays = days.filter((day) => !keptDays.has(day));
-  const lacking = goals.filter((_, k) => days.some((day) => !keptGoals.has(`${k + 1}:${day}`)));
-  const missingGoalDays = days.filter((day) => goals.some((_, k) => !keptGoals.has(`${k + 1}:${day}`)));
+  const missingDays = span.days.filter((day) => !keptDays.has(day));
+  const { lacking, missing: missingGoalDays } = await goalGaps(sql, goals, span, 'page');
   if (missingDays.length || missingGoalDays.length) {
-    const [lock] = await sql`SELECT pg_try_advisory_xact_lock(hashtext(${`goal_days:${q.siteId}`})) AS ok`;
-    if (!lock.ok) return null;
-    await lockForFill(sql, q.siteId);
+    if (!(await startFill(sql, q.siteId))) return null;
     for (const run of weekRuns(missingDays)) await keepPageSessions(sql, q, run);
     for (const run of weekRuns(missingGoalDays)) await keepGoalPages(sql, q, lacking, run);
   }
@@ -455,7 +473,7 @@ async function keptPageDays(sql: Sql, q: RangeQuery, goals: Goal[], paths: strin
       entry(r.value as string).counts[(r.k as number) - 1] = r.n as number;
     }
   }
-  return { pages, live: to < q.to.getTime() ? { ...q, from: new Date(to) } : null };
+  return { pages, live: span.live };
 }
 
 /**
